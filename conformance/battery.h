@@ -1,0 +1,46 @@
+// The conformance battery: typed GoogleTest suites that check reference/cache.h sentence by
+// sentence, choosing tests by the capabilities an engine declares.
+//
+// What an engine's author writes: a factory type
+//
+//   struct MyFactory {
+//     // What the engine declares; must equal what its instances report.
+//     static cachelab::Capabilities Capabilities();
+//     // Builds an engine from the battery's options (capacity, default_ttl, clock, seed).
+//     template <typename K, typename V>
+//     static absl::StatusOr<std::unique_ptr<cachelab::Cache<K, V>>> Create(
+//         const cachelab::CacheOptions& options);
+//   };
+//
+// with K = std::string and V in {std::string, std::optional<std::string>}, and one call of the
+// Bazel macro cache_battery (conformance/battery.bzl), which generates a test that expands
+// CACHELAB_CONFORMANCE(Name, MyFactory). Tests are named Name/Suite/0.Behaviour.
+#ifndef CACHELAB_CONFORMANCE_BATTERY_H_
+#define CACHELAB_CONFORMANCE_BATTERY_H_
+
+#include "conformance/basic_suite.h"
+#include "conformance/concurrency_suite.h"
+#include "conformance/config_suite.h"
+#include "conformance/eviction_suite.h"
+#include "conformance/expiry_suite.h"
+#include "conformance/model_suite.h"
+#include "conformance/stats_suite.h"
+#include "conformance/value_suite.h"
+
+#define CACHELAB_CONFORMANCE_SUITE_(Name, Suite, Factory) \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Name, Suite, ::testing::Types<Factory>)
+
+// Instantiates every conformance suite for `Factory`, under the prefix `Name`.
+#define CACHELAB_CONFORMANCE(Name, Factory)                        \
+  namespace cachelab::conformance {                                \
+  CACHELAB_CONFORMANCE_SUITE_(Name, BasicSuite, Factory);          \
+  CACHELAB_CONFORMANCE_SUITE_(Name, ValueSuite, Factory);          \
+  CACHELAB_CONFORMANCE_SUITE_(Name, EvictionSuite, Factory);       \
+  CACHELAB_CONFORMANCE_SUITE_(Name, ExpirySuite, Factory);         \
+  CACHELAB_CONFORMANCE_SUITE_(Name, StatsSuite, Factory);          \
+  CACHELAB_CONFORMANCE_SUITE_(Name, ConfigSuite, Factory);         \
+  CACHELAB_CONFORMANCE_SUITE_(Name, ModelSuite, Factory);          \
+  CACHELAB_CONFORMANCE_SUITE_(Name, ConcurrencySuite, Factory);    \
+  }
+
+#endif  // CACHELAB_CONFORMANCE_BATTERY_H_

@@ -1,0 +1,132 @@
+// Deliberately broken engines: each breaks one sentence of the contract in a way a plausible
+// bug would, so that suite_bites_test can prove the battery reports it, naming the test.
+// Each wraps a correct reference engine and changes only the broken behaviour.
+#ifndef CACHELAB_CONFORMANCE_BROKEN_BROKEN_ENGINES_H_
+#define CACHELAB_CONFORMANCE_BROKEN_BROKEN_ENGINES_H_
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "reference/forwarding_cache.h"
+#include "reference/memory/memory_cache.h"
+
+namespace cachelab::broken {
+
+// Evicts the most recently written or read key instead of the least recently used one.
+template <typename K, typename V>
+class EvictsNewestCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    auto found = this->inner().Lookup(key);
+    if (found.ok() && found->has_value()) newest_ = key;
+    return found;
+  }
+  absl::Status Insert(const K& key, V value) override {
+    auto present = this->inner().Keys();
+    if (!present.ok()) return present.status();
+    const bool is_new = std::find(present->begin(), present->end(), key) == present->end();
+    if (is_new && newest_.has_value() && present->size() >= this->Capacity().value_or(~0u)) {
+      (void)this->inner().Erase(*newest_);
+    }
+    newest_ = key;
+    return this->inner().Insert(key, std::move(value));
+  }
+
+ private:
+  std::optional<K> newest_;
+};
+
+// Keeps entries alive one tick past their deadline.
+template <typename K, typename V>
+class LateExpiryCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+    return this->inner().InsertWithTtl(key, std::move(value), ttl + absl::Nanoseconds(1));
+  }
+};
+
+// Counts every hit as a miss.
+template <typename K, typename V>
+class HitAsMissCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  CacheStats Stats() override {
+    CacheStats stats = this->inner().Stats();
+    stats.misses += stats.hits;
+    stats.hits = 0;
+    return stats;
+  }
+};
+
+// Stores values as C strings would: everything from the first NUL byte on is lost.
+template <typename K, typename V>
+class NulDroppingCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::Status Insert(const K& key, V value) override {
+    Truncate(value);
+    return this->inner().Insert(key, std::move(value));
+  }
+
+ private:
+  static void Truncate(std::string& value) { value.resize(std::strlen(value.c_str())); }
+  static void Truncate(std::optional<std::string>& value) {
+    if (value.has_value()) Truncate(*value);
+  }
+};
+
+// Holds one entry more than its capacity.
+template <typename K, typename V>
+class OverCapacityCache final : public ForwardingCache<K, V> {
+ public:
+  OverCapacityCache(std::unique_ptr<Cache<K, V>> inner, size_t capacity)
+      : ForwardingCache<K, V>(std::move(inner)), capacity_(capacity) {}
+  std::optional<size_t> Capacity() const override { return capacity_; }
+
+ private:
+  size_t capacity_;
+};
+
+// Battery factory for Broken<K, V> over a reference LRU. With kLateDefaultTtl the default TTL
+// is stretched by one tick too, so both TTL modes are late.
+template <template <typename, typename> class Broken, bool kLateDefaultTtl = false>
+struct BrokenFactory {
+  static cachelab::Capabilities Capabilities() {
+    return MemoryEngineCapabilities(MemoryEngine::kLru);
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(CacheOptions options) {
+    if (kLateDefaultTtl && options.default_ttl.has_value()) {
+      *options.default_ttl += absl::Nanoseconds(1);
+    }
+    auto inner = NewMemoryCache<K, V>(MemoryEngine::kLru, options);
+    if (!inner.ok()) return inner.status();
+    return std::unique_ptr<Cache<K, V>>(new Broken<K, V>(*std::move(inner)));
+  }
+};
+
+// OverCapacityCache needs the configured capacity, so it has its own factory.
+struct OverCapacityFactory {
+  static cachelab::Capabilities Capabilities() {
+    return MemoryEngineCapabilities(MemoryEngine::kLru);
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(CacheOptions options) {
+    const std::optional<size_t> capacity = options.capacity;
+    if (capacity.has_value() && *capacity > 0) options.capacity = *capacity + 1;
+    auto inner = NewMemoryCache<K, V>(MemoryEngine::kLru, options);
+    if (!inner.ok()) return inner.status();
+    return std::unique_ptr<Cache<K, V>>(
+        new OverCapacityCache<K, V>(*std::move(inner), capacity.value_or(0)));
+  }
+};
+
+}  // namespace cachelab::broken
+
+#endif  // CACHELAB_CONFORMANCE_BROKEN_BROKEN_ENGINES_H_

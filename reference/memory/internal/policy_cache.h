@@ -1,0 +1,207 @@
+// PolicyCache: the one in-memory engine behind every reference memory cache. It owns the
+// entries, their deadlines and the statistics; an Order (orders.h) decides the victim.
+//
+// Thread-safety: every method takes one absl::Mutex, so each call is atomic.
+// Complexity: Lookup, Insert, Erase O(1) expected plus O(log n) when the entry has a deadline;
+// Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
+#ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
+#define CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
+
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "reference/cache.h"
+
+namespace cachelab::internal {
+
+template <typename K, typename V, typename Order>
+class PolicyCache final : public Cache<K, V> {
+ public:
+  // Computes the deadline of a plain Insert from the key, the value and now (cachetools' ttu).
+  using Ttu = std::function<absl::Time(const K&, const V&, absl::Time)>;
+
+  // Precondition: `options` passed ValidateOptions for `capabilities`.
+  PolicyCache(const CacheOptions& options, Capabilities capabilities, Ttu ttu)
+      : capabilities_(capabilities),
+        capacity_(options.capacity),
+        default_ttl_(options.default_ttl),
+        clock_(options.clock ? options.clock : DefaultClock()),
+        ttu_(std::move(ttu)),
+        order_(options.seed) {}
+
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    absl::MutexLock lock(&mu_);
+    auto it = FindLive(key, clock_->Now());
+    if (it == map_.end()) {
+      ++stats_.misses;
+      return std::nullopt;
+    }
+    ++stats_.hits;
+    order_.Use(it->second.handle);
+    return it->second.value;
+  }
+
+  absl::Status Insert(const K& key, V value) override {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    absl::Time deadline = absl::InfiniteFuture();
+    if (ttu_) {
+      deadline = ttu_(key, value, now);
+    } else if (default_ttl_.has_value()) {
+      deadline = now + *default_ttl_;
+    }
+    Store(key, std::move(value), deadline, now);
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+    if (ttl < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "InsertWithTtl: ttl must not be negative; use 0 for an entry that is already expired");
+    }
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    Store(key, std::move(value), now + ttl, now);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> Erase(const K& key) override {
+    absl::MutexLock lock(&mu_);
+    auto it = FindLive(key, clock_->Now());
+    if (it == map_.end()) return false;
+    Remove(it);
+    ++stats_.removals;
+    return true;
+  }
+
+  absl::Status Clear() override {
+    absl::MutexLock lock(&mu_);
+    PurgeExpired(clock_->Now());
+    stats_.removals += map_.size();
+    map_.clear();
+    expiry_.clear();
+    order_.Clear();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<size_t> Size() override {
+    absl::MutexLock lock(&mu_);
+    PurgeExpired(clock_->Now());
+    return map_.size();
+  }
+
+  std::optional<size_t> Capacity() const override { return capacity_; }
+
+  absl::StatusOr<std::vector<K>> Keys() override {
+    absl::MutexLock lock(&mu_);
+    PurgeExpired(clock_->Now());
+    std::vector<K> keys;
+    keys.reserve(map_.size());
+    for (const auto& [key, entry] : map_) keys.push_back(key);
+    return keys;
+  }
+
+  CacheStats Stats() override {
+    absl::MutexLock lock(&mu_);
+    PurgeExpired(clock_->Now());
+    return stats_;
+  }
+
+  Capabilities capabilities() const override { return capabilities_; }
+
+ private:
+  struct Entry {
+    V value;
+    absl::Time deadline;
+    typename Order::Handle handle;
+  };
+  using Map = absl::node_hash_map<K, Entry>;
+  using MapIterator = typename Map::iterator;
+
+  // Returns the live entry for `key`, or end(); an expired one is removed and counted.
+  MapIterator FindLive(const K& key, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = map_.find(key);
+    if (it != map_.end() && it->second.deadline <= now) {
+      Remove(it);
+      ++stats_.expirations;
+      return map_.end();
+    }
+    return it;
+  }
+
+  void Store(const K& key, V value, absl::Time deadline, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = FindLive(key, now);
+    if (deadline <= now) {  // Already expired: never stored, and it replaces the old value.
+      if (it != map_.end()) {
+        Remove(it);
+        ++stats_.removals;
+      }
+      return;
+    }
+    if (it != map_.end()) {
+      it->second.value = std::move(value);
+      SetDeadline(it, deadline);
+      order_.Overwrite(it->second.handle);
+      ++stats_.updates;
+      return;
+    }
+    if (capacity_.has_value() && map_.size() >= *capacity_) {
+      PurgeExpired(now);
+      if (map_.size() >= *capacity_) {
+        Remove(map_.find(*order_.Victim()));
+        ++stats_.evictions;
+      }
+    }
+    it = map_.try_emplace(key, Entry{std::move(value), absl::InfiniteFuture(), {}}).first;
+    it->second.handle = order_.Add(&it->first);
+    SetDeadline(it, deadline);
+    ++stats_.insertions;
+  }
+
+  void SetDeadline(MapIterator it, absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (it->second.deadline != absl::InfiniteFuture()) {
+      expiry_.erase({it->second.deadline, &it->first});
+    }
+    it->second.deadline = deadline;
+    if (deadline != absl::InfiniteFuture()) expiry_.insert({deadline, &it->first});
+  }
+
+  void Remove(MapIterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (it->second.deadline != absl::InfiniteFuture()) {
+      expiry_.erase({it->second.deadline, &it->first});
+    }
+    order_.Remove(it->second.handle, &it->first);
+    map_.erase(it);
+  }
+
+  void PurgeExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!expiry_.empty() && expiry_.begin()->first <= now) {
+      Remove(map_.find(*expiry_.begin()->second));
+      ++stats_.expirations;
+    }
+  }
+
+  const Capabilities capabilities_;
+  const std::optional<size_t> capacity_;
+  const std::optional<absl::Duration> default_ttl_;
+  const std::shared_ptr<const Clock> clock_;
+  const Ttu ttu_;
+
+  absl::Mutex mu_;
+  Map map_ ABSL_GUARDED_BY(mu_);
+  // (deadline, key) of every entry that has one, soonest first.
+  absl::btree_set<std::pair<absl::Time, const K*>> expiry_ ABSL_GUARDED_BY(mu_);
+  Order order_ ABSL_GUARDED_BY(mu_);
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cachelab::internal
+
+#endif  // CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_

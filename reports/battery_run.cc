@@ -1,0 +1,82 @@
+#include "reports/battery_run.h"
+
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace cachelab::reports {
+namespace {
+
+// Single-quotes `arg` for /bin/sh.
+std::string ShellQuote(absl::string_view arg) {
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+// "Name, where TypeParam = ... (3 ms)" or "Name (3 ms)" -> "Name".
+std::string TestName(absl::string_view rest) {
+  const size_t end = std::min(rest.find(", where"), rest.find(" ("));
+  return std::string(rest.substr(0, end));
+}
+
+}  // namespace
+
+bool BatteryRun::Failed(absl::string_view test) const {
+  for (const std::string& name : failed_tests) {
+    if (name == test || absl::EndsWith(name, absl::StrCat("/", test))) return true;
+  }
+  return false;
+}
+
+void ParseGtestOutput(absl::string_view output, BatteryRun& run) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    // Result lines end with the test's time; the summary's repeated names do not.
+    if (!absl::EndsWith(line, " ms)")) continue;
+    if (absl::ConsumePrefix(&line, "[       OK ] ")) {
+      ++run.passed;
+    } else if (absl::ConsumePrefix(&line, "[  FAILED  ] ")) {
+      ++run.failed;
+      run.failed_tests.push_back(TestName(line));
+    } else if (absl::ConsumePrefix(&line, "[  SKIPPED ] ")) {
+      ++run.skipped;
+    }
+  }
+}
+
+absl::StatusOr<BatteryRun> RunBattery(const std::string& binary,
+                                      const std::vector<std::string>& args) {
+  std::string command =
+      "env -u XML_OUTPUT_FILE -u GTEST_OUTPUT -u TEST_PREMATURE_EXIT_FILE -u TEST_SHARD_INDEX "
+      "-u TEST_TOTAL_SHARDS -u TEST_SHARD_STATUS_FILE -u GTEST_SHARD_INDEX "
+      "-u GTEST_TOTAL_SHARDS " +
+      ShellQuote(binary);
+  for (const std::string& arg : args) absl::StrAppend(&command, " ", ShellQuote(arg));
+  absl::StrAppend(&command, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot start ", binary));
+  BatteryRun run;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status == -1) return absl::InternalError(absl::StrCat("cannot wait for ", binary));
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (run.exit_code == 127 && run.output.find("No such file") != std::string::npos) {
+    return absl::NotFoundError(absl::StrCat("no battery binary at ", binary, ": ", run.output));
+  }
+  ParseGtestOutput(run.output, run);
+  return run;
+}
+
+}  // namespace cachelab::reports

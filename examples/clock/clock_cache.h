@@ -18,7 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "reference/mutex.h"
 #include "reference/cache.h"
 
 namespace example {
@@ -46,7 +46,7 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     auto it = index_.find(key);
     if (it == index_.end()) {
       ++stats_.misses;
@@ -58,7 +58,7 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   absl::Status Insert(const K& key, V value) override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     if (auto it = index_.find(key); it != index_.end()) {
       slots_[it->second].value = std::move(value);
       slots_[it->second].referenced = true;
@@ -85,7 +85,7 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   absl::StatusOr<bool> Erase(const K& key) override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return false;
     RemoveSlot(it->second);
@@ -94,7 +94,7 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   absl::Status Clear() override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     stats_.removals += slots_.size();
     slots_.clear();
     index_.clear();
@@ -103,18 +103,18 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   absl::StatusOr<size_t> Size() override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     return slots_.size();
   }
   std::optional<size_t> Capacity() const override { return capacity_; }
   absl::StatusOr<std::vector<K>> Keys() override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     std::vector<K> keys;
     for (const Slot& slot : slots_) keys.push_back(slot.key);
     return keys;
   }
   cachelab::CacheStats Stats() override {
-    absl::MutexLock lock(&mu_);
+    cachelab::MutexLock lock(&mu_);
     return stats_;
   }
   cachelab::Capabilities capabilities() const override { return Declared(); }
@@ -150,7 +150,7 @@ class ClockCache final : public cachelab::Cache<K, V> {
   }
 
   const size_t capacity_;
-  absl::Mutex mu_;
+  cachelab::Mutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<K, size_t> index_ ABSL_GUARDED_BY(mu_);
   size_t hand_ ABSL_GUARDED_BY(mu_) = 0;

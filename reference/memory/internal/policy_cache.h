@@ -1,7 +1,7 @@
 // PolicyCache: the one in-memory engine behind every reference memory cache. It owns the
 // entries, their deadlines and the statistics; an Order (orders.h) decides the victim.
 //
-// Thread-safety: every method takes one absl::Mutex, so each call is atomic.
+// Thread-safety: every method holds one Mutex (reference/mutex.h), so each call is atomic.
 // Complexity: Lookup, Insert, Erase O(1) expected plus O(log n) when the entry has a deadline;
 // Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
@@ -15,7 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/node_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "reference/mutex.h"
 #include "reference/cache.h"
 
 namespace cachelab::internal {
@@ -36,7 +36,7 @@ class PolicyCache final : public Cache<K, V> {
         order_(options.seed) {}
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = FindLive(key, clock_->Now());
     if (it == map_.end()) {
       ++stats_.misses;
@@ -48,7 +48,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::Status Insert(const K& key, V value) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     absl::Time deadline = absl::InfiniteFuture();
     if (ttu_) {
@@ -65,14 +65,14 @@ class PolicyCache final : public Cache<K, V> {
       return absl::InvalidArgumentError(
           "InsertWithTtl: ttl must not be negative; use 0 for an entry that is already expired");
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     Store(key, std::move(value), now + ttl, now);
     return absl::OkStatus();
   }
 
   absl::StatusOr<bool> Erase(const K& key) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = FindLive(key, clock_->Now());
     if (it == map_.end()) return false;
     Remove(it);
@@ -81,7 +81,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::Status Clear() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     PurgeExpired(clock_->Now());
     stats_.removals += map_.size();
     map_.clear();
@@ -91,7 +91,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::StatusOr<size_t> Size() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     PurgeExpired(clock_->Now());
     return map_.size();
   }
@@ -99,7 +99,7 @@ class PolicyCache final : public Cache<K, V> {
   std::optional<size_t> Capacity() const override { return capacity_; }
 
   absl::StatusOr<std::vector<K>> Keys() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     PurgeExpired(clock_->Now());
     std::vector<K> keys;
     keys.reserve(map_.size());
@@ -108,7 +108,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   CacheStats Stats() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     PurgeExpired(clock_->Now());
     return stats_;
   }
@@ -194,7 +194,7 @@ class PolicyCache final : public Cache<K, V> {
   const std::shared_ptr<const Clock> clock_;
   const Ttu ttu_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   Map map_ ABSL_GUARDED_BY(mu_);
   // (deadline, key) of every entry that has one, soonest first.
   absl::btree_set<std::pair<absl::Time, const K*>> expiry_ ABSL_GUARDED_BY(mu_);

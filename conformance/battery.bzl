@@ -9,9 +9,10 @@
         deps = [":clock_cache_factory"],            # the library that provides factory_hdr
     )
 
-generates the test `<name>_conformance_test` (tags: "conformance", "cachelab_battery" plus
-`tags`) whose tests are named `<Name>/<Suite>/0.<Behaviour>`, and the test_suite
-`<name>_battery` that groups every test the battery generates for the engine.
+generates the tests `<name>_conformance_test` (tag "conformance") and `<name>_properties_test`
+(tag "properties"), both also tagged "cachelab_battery" plus `tags`, whose tests are named
+`<Name>/<Suite>/0.<Behaviour>`, and the test_suite `<name>_battery` that groups every test the
+battery generates for the engine.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_test")
@@ -57,33 +58,47 @@ def _prefix(name):
         prefix = "Engine" + prefix
     return prefix
 
+# Each battery the macro generates: kind -> (header, instantiation macro, deps besides the engine).
+_BATTERIES = {
+    "conformance": ("conformance/battery.h", "CACHELAB_CONFORMANCE", [
+        Label("//conformance:battery"),
+        Label("@system//:gtest_main"),
+    ]),
+    "properties": ("properties/battery.h", "CACHELAB_PROPERTIES", [
+        Label("//properties:battery"),
+        Label("//properties:main"),
+    ]),
+}
+
 def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", **kwargs):
     """Generates the battery's tests for one engine (see the file's docstring)."""
     prefix = _prefix(name)
-    _battery_main(
-        name = name + "_conformance_main",
-        battery_hdr = "conformance/battery.h",
-        factory = factory,
-        factory_hdr = factory_hdr,
-        macro = "CACHELAB_CONFORMANCE",
-        prefix = prefix,
-        testonly = True,
-    )
-    cc_test(
-        name = name + "_conformance_test",
-        srcs = [":" + name + "_conformance_main"],
-        deps = deps + [
-            Label("//conformance:battery"),
-            Label("@system//:gtest_main"),
-        ],
-        size = size,
-        tags = tags + ["conformance", "cachelab_battery"],
-        # Public so that reports (//reports:scorecard) can run it.
-        visibility = kwargs.pop("visibility", ["//visibility:public"]),
-        **kwargs
-    )
+
+    # Public so that reports (//reports:scorecard) can run them.
+    visibility = kwargs.pop("visibility", ["//visibility:public"])
+    tests = []
+    for kind, (battery_hdr, macro, battery_deps) in _BATTERIES.items():
+        _battery_main(
+            name = "%s_%s_main" % (name, kind),
+            battery_hdr = battery_hdr,
+            factory = factory,
+            factory_hdr = factory_hdr,
+            macro = macro,
+            prefix = prefix,
+            testonly = True,
+        )
+        cc_test(
+            name = "%s_%s_test" % (name, kind),
+            srcs = [":%s_%s_main" % (name, kind)],
+            deps = deps + battery_deps,
+            size = size,
+            tags = tags + [kind, "cachelab_battery"],
+            visibility = visibility,
+            **kwargs
+        )
+        tests.append(":%s_%s_test" % (name, kind))
     native.test_suite(
         name = name + "_battery",
-        tests = [":" + name + "_conformance_test"],
+        tests = tests,
         tags = tags,
     )

@@ -1,9 +1,9 @@
 // The scorecard: runs the battery of every registered engine and prints one row per engine.
 //
 // Usage: scorecard [broken:]BINARY...   (bazel run //reports:scorecard)
-// A BINARY is a generated <engine>_conformance_test; "broken:" marks a deliberately broken
-// engine, which the battery must fail. Exits 0 if every engine passes and every broken engine
-// is caught, 1 otherwise.
+// A BINARY is a generated <engine>_conformance_test; its <engine>_properties_test beside it is
+// run too. "broken:" marks a deliberately broken engine, which the battery must fail. Exits 0 if
+// every engine passes and every broken engine is caught, 1 otherwise.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "reports/battery_run.h"
@@ -26,42 +27,60 @@ std::string EngineLabel(absl::string_view binary) {
   return absl::StrCat("//", binary.substr(0, slash), ":", binary.substr(slash + 1));
 }
 
+struct Verdict {
+  std::string text;
+  bool good;
+};
+
+// Judges one engine's conformance and property runs.
+Verdict Judge(const BatteryRun& conformance, const BatteryRun& properties, bool broken) {
+  if (conformance.crashed() || properties.crashed()) return {"CRASHED", false};
+  const int failed = conformance.failed + properties.failed;
+  if (broken) {
+    return failed > 0 ? Verdict{"broken engine caught", true}
+                      : Verdict{"BROKEN ENGINE NOT CAUGHT", false};
+  }
+  const bool good = failed == 0 && conformance.exit_code == 0 && properties.exit_code == 0;
+  return {good ? "pass" : "FAIL", good};
+}
+
 int Main(int argc, char** argv) {
-  const char* const kRow = "%-40s %6s %7s %7s %8s %9s  %s\n";
-  std::printf(kRow, "engine", "tests", "run", "passed", "failed", "skipped", "verdict");
+  const char* const kRow = "%-45s | %5s %6s %6s %7s | %6s %6s | %s\n";
+  std::printf(kRow, "", "conformance", "", "", "", "properties", "", "");
+  std::printf(kRow, "engine", "run", "passed", "failed", "skipped", "passed", "failed",
+              "verdict");
   bool all_good = true;
   int engines = 0;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     const bool broken = absl::ConsumePrefix(&arg, "broken:");
     const absl::Time start = absl::Now();
-    auto run = RunBattery(std::string(arg));
-    if (!run.ok()) {
-      std::printf("%-40s %s\n", EngineLabel(arg).c_str(), run.status().ToString().c_str());
+    auto conformance = RunBattery(std::string(arg));
+    std::string properties_binary(arg);
+    absl::StrReplaceAll({{"_conformance_test", "_properties_test"}}, &properties_binary);
+    auto properties = RunBattery(properties_binary);
+    if (!conformance.ok() || !properties.ok()) {
+      std::printf("%-45s | %s %s\n", EngineLabel(arg).c_str(),
+                  conformance.status().ToString().c_str(), properties.status().ToString().c_str());
       all_good = false;
       continue;
     }
     ++engines;
-    std::string verdict;
-    bool good;
-    if (run->crashed()) {
-      verdict = absl::StrCat("CRASHED (exit ", run->exit_code, ")");
-      good = false;
-    } else if (broken) {
-      good = run->failed > 0;
-      verdict = good ? "broken engine caught" : "BROKEN ENGINE NOT CAUGHT";
-    } else {
-      good = run->exit_code == 0 && run->failed == 0;
-      verdict = good ? "pass" : "FAIL";
-    }
-    all_good &= good;
-    verdict += absl::StrFormat(" (%.1fs)", absl::ToDoubleSeconds(absl::Now() - start));
-    std::printf(kRow, EngineLabel(arg).c_str(),
-                absl::StrCat(run->run() + run->skipped).c_str(), absl::StrCat(run->run()).c_str(),
-                absl::StrCat(run->passed).c_str(), absl::StrCat(run->failed).c_str(),
-                absl::StrCat(run->skipped).c_str(), verdict.c_str());
-    if (!good && !broken) {
-      for (const std::string& name : run->failed_tests) std::printf("    failed: %s\n", name.c_str());
+    const Verdict verdict = Judge(*conformance, *properties, broken);
+    all_good &= verdict.good;
+    const std::string text = absl::StrFormat("%s (%.1fs)", verdict.text,
+                                             absl::ToDoubleSeconds(absl::Now() - start));
+    auto n = [](int value) { return absl::StrCat(value); };
+    std::printf(kRow, EngineLabel(arg).c_str(), n(conformance->run()).c_str(),
+                n(conformance->passed).c_str(), n(conformance->failed).c_str(),
+                n(conformance->skipped).c_str(), n(properties->passed).c_str(),
+                n(properties->failed).c_str(), text.c_str());
+    if (!verdict.good && !broken) {
+      for (const BatteryRun* run : {&*conformance, &*properties}) {
+        for (const std::string& name : run->failed_tests) {
+          std::printf("    failed: %s\n", name.c_str());
+        }
+      }
     }
   }
   std::printf("\n%d engines; %s\n", engines,

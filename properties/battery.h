@@ -1,0 +1,99 @@
+// The property battery: model-based RapidCheck properties (rc::state) for any engine, from the
+// same factory as the conformance battery (conformance/battery.h), through cache_battery().
+//
+//   PropertySuite.MatchesTheModelAfterEveryCall  exact policies: every answer, and at each
+//       observation the live keys and statistics, equal ModelCache's;
+//   PropertySuite.KeepsTheInvariants  every policy: a hit returns the last live write; never
+//       above capacity; no key live that was not written; statistics equal what was observed.
+//
+// Each case draws a capacity (1..16), a key space (1..24 keys), a default TTL if the engine has
+// one, and a command sequence; a failure is shrunk to a minimal sequence and printed with the
+// seed and an RC_PARAMS line that reruns exactly that case (see README, "Properties").
+#ifndef CACHELAB_PROPERTIES_BATTERY_H_
+#define CACHELAB_PROPERTIES_BATTERY_H_
+
+#include <memory>
+#include <tuple>
+#include <string>
+#include <utility>
+
+#include "conformance/models/model_cache.h"
+#include "gtest/gtest.h"
+#include "properties/commands.h"
+#include "rapidcheck/gtest.h"
+
+namespace cachelab::properties {
+
+// Draws a Setup for an engine that declares `caps`.
+// Drawn as one value, so a counterexample shows it by name (showValue) and it shrinks toward
+// capacity 1, one key and no default TTL.
+inline Setup DrawSetup(const Capabilities& caps) {
+  return *rc::gen::map(
+      rc::gen::tuple(rc::gen::inRange<size_t>(1, 17), rc::gen::inRange(1, 25),
+                     rc::gen::inRange(0, 6)),
+      [caps](const std::tuple<size_t, int, int>& drawn) {
+        Setup setup;
+        setup.caps = caps;
+        setup.capacity = std::get<0>(drawn);
+        setup.keys = std::get<1>(drawn);
+        if (caps.default_ttl && std::get<2>(drawn) > 0) {
+          setup.default_ttl = absl::Seconds(std::get<2>(drawn));
+        } else if (caps.requires_default_ttl) {
+          setup.default_ttl = absl::Hours(24 * 365);
+        }
+        return setup;
+      });
+}
+
+// Runs one generated command sequence against a fresh engine from `Factory`.
+template <typename Factory>
+void CheckOneSequence(bool with_model) {
+  const Setup setup = DrawSetup(Factory::Capabilities());
+  System sys;
+  sys.clock = std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000));
+  CacheOptions options;
+  if (setup.caps.bounded()) options.capacity = setup.capacity;
+  options.default_ttl = setup.default_ttl;
+  options.clock = sys.clock;
+  options.seed = 7;
+  auto engine = Factory::template Create<std::string, std::string>(options);
+  RC_ASSERT(engine.ok());
+  sys.engine = *std::move(engine);
+  if (with_model) {
+    auto model = models::ModelCache<std::string, std::string>::Create(options, setup.caps);
+    RC_ASSERT(model.ok());
+    sys.model = *std::move(model);
+  }
+  rc::state::check(setup, sys,
+                   // Listed twice: drawn twice as often.
+                   rc::state::gen::execOneOfWithArgs<InsertCall, InsertCall, InsertWithTtlCall,
+                                                     LookupCall, LookupCall, EraseCall, ClearCall,
+                                                     AdvanceCall, ObserveCall>());
+}
+
+template <typename Factory>
+class PropertySuite : public ::testing::Test {};
+TYPED_TEST_SUITE_P(PropertySuite);
+
+TYPED_TEST_P(PropertySuite, MatchesTheModelAfterEveryCall) {
+  if (!IsExactPolicy(TypeParam::Capabilities().eviction)) {
+    GTEST_SKIP() << "not applicable: no exact model of this policy";
+  }
+  rc::detail::checkGTest([] { CheckOneSequence<TypeParam>(/*with_model=*/true); });
+}
+
+TYPED_TEST_P(PropertySuite, KeepsTheInvariants) {
+  rc::detail::checkGTest([] { CheckOneSequence<TypeParam>(/*with_model=*/false); });
+}
+
+REGISTER_TYPED_TEST_SUITE_P(PropertySuite, MatchesTheModelAfterEveryCall, KeepsTheInvariants);
+
+}  // namespace cachelab::properties
+
+// Instantiates the property battery for `Factory` under the prefix `Name`.
+#define CACHELAB_PROPERTIES(Name, Factory)                                          \
+  namespace cachelab::properties {                                                  \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Name, PropertySuite, ::testing::Types<Factory>);   \
+  }
+
+#endif  // CACHELAB_PROPERTIES_BATTERY_H_

@@ -1,0 +1,245 @@
+// The commands of the model-based properties (rc::state): each is one call on the engine, run
+// on the engine and, for exact policies, on ModelCache too, with the answers compared. A shadow
+// of the last write of each key gives the invariants every policy must keep.
+//
+// rc::state's Model here is the fixed Setup of one sequence (capacity, key space, TTL); the
+// evolving expected state lives in System, next to the engine, so that the same ModelCache that
+// judges the conformance suites judges the properties.
+#ifndef CACHELAB_PROPERTIES_COMMANDS_H_
+#define CACHELAB_PROPERTIES_COMMANDS_H_
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "rapidcheck.h"
+#include "rapidcheck/state.h"
+#include "reference/cache.h"
+
+namespace cachelab::properties {
+
+using StringCache = Cache<std::string, std::string>;
+
+// Fixed for one command sequence; generated, and shrunk, with it.
+struct Setup {
+  Capabilities caps;
+  size_t capacity = 1;
+  int keys = 1;
+  std::optional<absl::Duration> default_ttl;
+};
+
+inline void showValue(const Setup& setup, std::ostream& os) {
+  os << "capacity " << setup.capacity << ", keys k0..k" << setup.keys - 1 << ", default_ttl "
+     << (setup.default_ttl ? absl::FormatDuration(*setup.default_ttl) : "none");
+}
+
+struct Written {
+  std::string value;
+  absl::Time deadline;
+  // An engine evicts only when full, so a live write may be missing only if, since it was
+  // written, a new key was inserted while at least `capacity` other writes were live.
+  bool may_be_evicted = false;
+};
+
+// The system under test: the engine, the model (exact policies) and the shadow of writes.
+struct System {
+  std::shared_ptr<ManualClock> clock;
+  std::unique_ptr<StringCache> engine;
+  std::unique_ptr<StringCache> model;  // null: hold the engine to the invariants only
+  std::map<std::string, Written> shadow;
+  uint64_t observed_hits = 0;
+  uint64_t observed_misses = 0;
+
+  const Written* Live(const std::string& key) const {
+    auto it = shadow.find(key);
+    return it != shadow.end() && it->second.deadline > clock->Now() ? &it->second : nullptr;
+  }
+
+  // Records a write of `key`; marks the other live writes as possibly evicted if the key may be
+  // new to the engine (never written, expired, or possibly evicted itself) and the cache may be
+  // full.
+  void Wrote(const Setup& setup, const std::string& key, std::string value, absl::Time deadline) {
+    const Written* before = Live(key);
+    if (setup.caps.bounded() && (before == nullptr || before->may_be_evicted)) {
+      std::vector<Written*> others;
+      for (auto& [k, written] : shadow) {
+        if (k != key && Live(k) != nullptr) others.push_back(&written);
+      }
+      if (others.size() >= setup.capacity) {
+        for (Written* written : others) written->may_be_evicted = true;
+      }
+    }
+    shadow[key] = Written{std::move(value), deadline, false};
+  }
+};
+
+using Command = rc::state::Command<Setup, System>;
+
+inline std::string Show(const std::optional<std::string>& value) {
+  return value.has_value() ? absl::StrCat("\"", absl::CEscape(*value), "\"") : "miss";
+}
+
+// Fails the property with `what` unless `ok`.
+inline void Require(bool ok, const std::string& what) {
+  if (!ok) RC_FAIL(what);
+}
+
+inline std::string KeyOf(const Setup& setup) {
+  return absl::StrCat("k", *rc::gen::inRange(0, setup.keys));
+}
+
+// "v<n>", and now and then bytes a C string would lose.
+inline std::string DrawValue() {
+  std::string value = absl::StrCat("v", *rc::gen::inRange(0, 1000));
+  if (*rc::gen::inRange(0, 4) == 3) value += std::string("\0z", 2);  // shrinks to plain
+  return value;
+}
+
+struct InsertCall : Command {
+  std::string key;
+  std::string value;
+  explicit InsertCall(const Setup& setup)
+      : key(KeyOf(setup)), value(DrawValue()) {}
+  void run(const Setup& setup, System& sys) const override {
+    const absl::Status status = sys.engine->Insert(key, value);
+    Require(status.ok(), "Insert failed: " + status.ToString());
+    if (sys.model) (void)sys.model->Insert(key, value);
+    const absl::Duration ttl = setup.default_ttl.value_or(absl::InfiniteDuration());
+    sys.Wrote(setup, key, value, sys.clock->Now() + ttl);
+  }
+  void show(std::ostream& os) const override {
+    os << "Insert(" << key << ", \"" << absl::CEscape(value) << "\")";
+  }
+};
+
+struct InsertWithTtlCall : Command {
+  std::string key;
+  std::string value;
+  int seconds;
+  explicit InsertWithTtlCall(const Setup& setup)
+      : key(KeyOf(setup)),
+        value(DrawValue()),
+        seconds(*rc::gen::inRange(0, 6)) {}
+  void checkPreconditions(const Setup& setup) const override {
+    RC_PRE(setup.caps.per_entry_ttl);
+  }
+  void run(const Setup& setup, System& sys) const override {
+    const absl::Status status = sys.engine->InsertWithTtl(key, value, absl::Seconds(seconds));
+    Require(status.ok(), "InsertWithTtl failed: " + status.ToString());
+    if (sys.model) (void)sys.model->InsertWithTtl(key, value, absl::Seconds(seconds));
+    sys.Wrote(setup, key, value, sys.clock->Now() + absl::Seconds(seconds));
+  }
+  void show(std::ostream& os) const override {
+    os << "InsertWithTtl(" << key << ", \"" << absl::CEscape(value) << "\", " << seconds << "s)";
+  }
+};
+
+struct LookupCall : Command {
+  std::string key;
+  explicit LookupCall(const Setup& setup) : key(KeyOf(setup)) {}
+  void run(const Setup& setup, System& sys) const override {
+    auto found = sys.engine->Lookup(key);
+    Require(found.ok(), "Lookup failed: " + found.status().ToString());
+    ++(found->has_value() ? sys.observed_hits : sys.observed_misses);
+    if (sys.model) {
+      auto expected = *sys.model->Lookup(key);
+      Require(*found == expected, absl::StrCat("Lookup(", key, ") returned ", Show(*found),
+                                               "; the model says ", Show(expected)));
+    }
+    const Written* live = sys.Live(key);
+    if (found->has_value()) {
+      Require(live != nullptr && live->value == **found,
+              absl::StrCat("Lookup(", key, ") returned ", Show(*found),
+                           ", which is not the last live write"));
+    } else {
+      Require(live == nullptr || live->may_be_evicted,
+              absl::StrCat("Lookup(", key, ") missed, but the engine was never full since ",
+                           Show(live ? std::optional(live->value) : std::nullopt),
+                           " was written"));
+    }
+  }
+  void show(std::ostream& os) const override { os << "Lookup(" << key << ")"; }
+};
+
+struct EraseCall : Command {
+  std::string key;
+  explicit EraseCall(const Setup& setup) : key(KeyOf(setup)) {}
+  void run(const Setup&, System& sys) const override {
+    auto erased = sys.engine->Erase(key);
+    Require(erased.ok(), "Erase failed: " + erased.status().ToString());
+    if (sys.model) {
+      const bool expected = *sys.model->Erase(key);
+      Require(*erased == expected, absl::StrCat("Erase(", key, ") returned ", *erased));
+    }
+    sys.shadow.erase(key);
+  }
+  void show(std::ostream& os) const override { os << "Erase(" << key << ")"; }
+};
+
+struct ClearCall : Command {
+  explicit ClearCall(const Setup&) {}
+  void run(const Setup&, System& sys) const override {
+    Require(sys.engine->Clear().ok(), "Clear failed");
+    if (sys.model) (void)sys.model->Clear();
+    sys.shadow.clear();
+  }
+  void show(std::ostream& os) const override { os << "Clear()"; }
+};
+
+struct AdvanceCall : Command {
+  int seconds;
+  explicit AdvanceCall(const Setup&) : seconds(*rc::gen::inRange(1, 4)) {}
+  void checkPreconditions(const Setup& setup) const override {
+    RC_PRE(setup.caps.per_entry_ttl || setup.default_ttl.has_value());
+  }
+  void run(const Setup&, System& sys) const override {
+    sys.clock->Advance(absl::Seconds(seconds));
+  }
+  void show(std::ostream& os) const override { os << "Advance(" << seconds << "s)"; }
+};
+
+// Looks at the whole cache: live keys, size and statistics.
+struct ObserveCall : Command {
+  explicit ObserveCall(const Setup&) {}
+  void run(const Setup& setup, System& sys) const override {
+    auto keys = sys.engine->Keys();
+    auto size = sys.engine->Size();
+    Require(keys.ok() && size.ok(), "Keys() or Size() failed");
+    std::sort(keys->begin(), keys->end());
+    const CacheStats stats = sys.engine->Stats();
+    if (sys.model) {
+      auto expected = *sys.model->Keys();
+      std::sort(expected.begin(), expected.end());
+      Require(*keys == expected, absl::StrCat("live keys {", absl::StrJoin(*keys, " "),
+                                              "} differ from the model's {",
+                                              absl::StrJoin(expected, " "), "}"));
+      Require(stats == sys.model->Stats(), "the statistics differ from the model's");
+    }
+    size_t live = 0;
+    for (const auto& [key, written] : sys.shadow) live += sys.Live(key) != nullptr;
+    for (const std::string& key : *keys) {
+      Require(sys.Live(key) != nullptr, "Keys() lists " + key + ", which is not live");
+    }
+    Require(*size == keys->size(), "Size() differs from the number of keys");
+    Require(setup.caps.bounded() ? *size <= std::min(live, setup.capacity) : *size == live,
+            absl::StrCat("Size() is ", *size, " with ", live, " live writes"));
+    Require(stats.hits == sys.observed_hits && stats.misses == sys.observed_misses,
+            "hits or misses differ from those observed");
+    if (!setup.caps.persistent && !setup.caps.multi_process) {
+      Require(stats.Balance() == static_cast<int64_t>(*size),
+              "insertions - evictions - expirations - removals != size");
+    }
+  }
+  void show(std::ostream& os) const override { os << "Observe()"; }
+};
+
+}  // namespace cachelab::properties
+
+#endif  // CACHELAB_PROPERTIES_COMMANDS_H_

@@ -137,11 +137,12 @@ class BatchLoader {
 
   void FetchEach(const std::vector<K>& keys, std::function<void(const K&, const Answer<V>&)> on_key,
                  std::function<void(Result)> on_done, FetchOptions options = {}) {
-    core_->Start(keys, std::move(on_key), std::move(on_done), std::move(options), kNoSlot);
+    core_->Start(std::vector<K>(keys), std::move(on_key), std::move(on_done), std::move(options),
+                 kNoSlot);
   }
   void Fetch(const std::vector<K>& keys, std::function<void(Result)> on_done,
              FetchOptions options = {}) {
-    core_->Start(keys, nullptr, std::move(on_done), std::move(options), kNoSlot);
+    core_->Start(std::vector<K>(keys), nullptr, std::move(on_done), std::move(options), kNoSlot);
   }
   template <typename CompletionToken>
   auto AsyncFetch(const std::vector<K>& keys, CompletionToken&& token, FetchOptions options = {}) {
@@ -149,7 +150,7 @@ class BatchLoader {
         [core = core_, keys, options](auto handler) mutable {
           auto slot = asio::get_associated_cancellation_slot(handler);
           auto deliver = internal::PostingDeliverer<Result>(std::move(handler), core->executor());
-          core->Start(keys, nullptr, std::move(deliver), std::move(options),
+          core->Start(std::move(keys), nullptr, std::move(deliver), std::move(options),
                       slot.is_connected() ? &slot : nullptr);
         },
         token);
@@ -180,9 +181,9 @@ class BatchLoader {
 
     // Runs one fetch: validation and cache first, then the provider for the rest, in order.
     template <typename Slot>
-    void Start(const std::vector<K>& input, std::function<void(const K&, const Answer<V>&)> on_key,
+    void Start(std::vector<K> input, std::function<void(const K&, const Answer<V>&)> on_key,
                std::function<void(Result)> on_done, FetchOptions options, Slot* slot) {
-      auto distinct = std::make_shared<const internal::DistinctKeys<K>>(input);
+      auto distinct = std::make_shared<internal::DistinctKeys<K>>(std::move(input));
       auto hooks = std::make_shared<Hooks>();
       auto self = this->shared_from_this();
       std::function<void(size_t, const Answer<V>&)> each;
@@ -191,40 +192,39 @@ class BatchLoader {
       }
       auto op = std::make_shared<Operation>(
           distinct->keys.size(), std::move(each),
-          [self, distinct, hooks, input, on_done](std::vector<Answer<V>> answers) {
+          [self, distinct, hooks, on_done](typename Operation::Answers answers) {
             hooks->Release();
             self->CountFailures(answers);
-            Result result;
-            result.items.reserve(input.size());
-            for (size_t p = 0; p < input.size(); ++p) {
-              result.items.push_back({input[p], answers[distinct->position_to_key[p]]});
-            }
-            on_done(std::move(result));
+            on_done(InInputOrder(*distinct, std::move(answers)));
           });
-      if (distinct->keys.empty()) return op->FinishIfEmpty();
-      hooks->Arm(executor_, op, options, slot);
 
+      // Validation and the cache first, while nothing else can touch the operation.
       std::vector<size_t> missing;
+      uint64_t invalid = 0;
       for (size_t i = 0; i < distinct->keys.size(); ++i) {
         const K& key = distinct->keys[i];
         if (validate_) {
           if (absl::Status valid = validate_(key); !valid.ok()) {
-            op->Settle(i, valid);
+            ++invalid;
+            op->Prefill(i, std::move(valid));
             continue;
           }
         }
         auto found = cache_->Lookup(key);
-        const bool hit = found.ok() && found->has_value();
-        {
-          MutexLock lock(&mu_);
-          ++(hit ? stats_.hits : stats_.misses);
-        }
-        if (hit) {
-          op->Settle(i, **found);
+        if (found.ok() && found->has_value()) {
+          op->Prefill(i, **std::move(found));
         } else {
           missing.push_back(i);  // a failing cache is bypassed: the provider is the source
         }
       }
+      {
+        MutexLock lock(&mu_);
+        stats_.misses += missing.size();
+        stats_.hits += distinct->keys.size() - missing.size() - invalid;
+      }
+      op->Begin();
+      if (missing.empty()) return;
+      hooks->Arm(executor_, op, options, slot);
       auto batches = std::make_shared<const std::vector<std::vector<size_t>>>(
           internal::Chunk(missing, max_batch_size_));
       auto keys = std::shared_ptr<const std::vector<K>>(distinct, &distinct->keys);
@@ -316,9 +316,28 @@ class BatchLoader {
       });
     }
 
-    void CountFailures(const std::vector<Answer<V>>& answers) {
+    // The answer of each input position, in input order: moved for the last position of each
+    // key, copied for its earlier duplicates; the keys are moved from the input.
+    static Result InInputOrder(internal::DistinctKeys<K>& distinct,
+                               typename Operation::Answers answers) {
+      std::vector<uint32_t> remaining(answers.size());
+      for (size_t key : distinct.position_to_key) ++remaining[key];
+      Result result;
+      result.items.reserve(distinct.input.size());
+      for (size_t p = 0; p < distinct.input.size(); ++p) {
+        const size_t key = distinct.position_to_key[p];
+        if (--remaining[key] == 0) {
+          result.items.push_back({std::move(distinct.input[p]), *std::move(answers[key])});
+        } else {
+          result.items.push_back({std::move(distinct.input[p]), *answers[key]});
+        }
+      }
+      return result;
+    }
+
+    void CountFailures(const typename Operation::Answers& answers) {
       uint64_t failed = 0;
-      for (const Answer<V>& answer : answers) failed += !answer.ok();
+      for (const auto& answer : answers) failed += !answer->ok();
       MutexLock lock(&mu_);
       stats_.failed_keys += failed;
     }

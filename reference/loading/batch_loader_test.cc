@@ -8,22 +8,17 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "reference/loading/testing/fake_source.h"
 #include "reference/memory/memory_cache.h"
 
 namespace cachelab {
 namespace {
 
+using ::cachelab::fakes::FakeSource;
+
 using Keys = std::vector<std::string>;
 using Loader = BatchLoader<std::string, std::string>;
 using Provider = DataProvider<std::string, std::string>;
-
-// The source the providers read: "miss*" keys do not exist, "bad*" keys fail, others map to
-// "v:<key>".
-Answer<std::string> Source(const std::string& key) {
-  if (key.starts_with("bad")) return absl::UnavailableError("source refused " + key);
-  if (key.starts_with("miss")) return std::optional<std::string>();
-  return std::optional<std::string>("v:" + key);
-}
 
 std::string Show(const Answer<std::string>& answer) {
   if (!answer.ok()) return "error: " + std::string(answer.status().message());
@@ -42,7 +37,7 @@ class BatchLoaderTest : public ::testing::Test {
           MutexLock lock(&mu_);
           batches_.push_back(keys);
           Provider::Answers answers;
-          for (const auto& key : keys) answers.push_back(Source(key));
+          for (const auto& key : keys) answers.push_back(FakeSource(key));
           return answers;
         },
         max_batch_size);
@@ -146,7 +141,7 @@ TEST_F(BatchLoaderTest, AWholeBatchErrorFailsOnlyThatBatch) {
                          [](const Keys& keys, std::stop_token) -> Provider::BatchAnswer {
                            if (keys.front() == "c") return absl::InternalError("shard down");
                            Provider::Answers answers;
-                           for (const auto& key : keys) answers.push_back(Source(key));
+                           for (const auto& key : keys) answers.push_back(FakeSource(key));
                            return answers;
                          },
                          10),
@@ -179,7 +174,7 @@ TEST_F(BatchLoaderTest, InvalidKeysFailWithoutReachingTheProvider) {
 
 TEST_F(BatchLoaderTest, FetchEachReportsEveryDistinctKeyOnceThenCompletesOnce) {
   auto loader = Make(Provider::OneKey([](const std::string& key, std::stop_token) {
-    return Source(key);
+    return FakeSource(key);
   }));
   std::atomic<int> keys_seen{0};
   std::atomic<int> completions{0};
@@ -242,7 +237,7 @@ TEST_F(BatchLoaderTest, AsioCancellationCancelsTheFetch) {
 
 TEST_F(BatchLoaderTest, CoroutineFormGivesTheSameResult) {
   auto loader = Make(Provider::OneKeyAsync([this](const std::string& key, std::stop_token, auto done) {
-    asio::post(provider_pool_, [key, done] { done(Source(key)); });
+    asio::post(provider_pool_, [key, done] { done(FakeSource(key)); });
   }));
   asio::io_context io;
   Loader::Result result;

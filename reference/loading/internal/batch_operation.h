@@ -17,18 +17,27 @@
 
 namespace cachelab::internal {
 
-// The distinct keys of `keys` in first-occurrence order, and for each input position the index
-// of its key among them. Never iterates a hash container, so the order is the input's.
+// The input keys (owned), the distinct ones in first-occurrence order, and for each input
+// position the index of its key among them. Never iterates a hash container, so the order is
+// the input's; the index hashes pointers into the input, so no key is copied to build it.
 template <typename K>
 struct DistinctKeys {
+  std::vector<K> input;  // moved into the result when the fetch completes
   std::vector<K> keys;
   std::vector<size_t> position_to_key;
 
-  explicit DistinctKeys(const std::vector<K>& input) {
-    absl::flat_hash_map<K, size_t> index;
+  explicit DistinctKeys(std::vector<K> given) : input(std::move(given)) {
+    struct Hash {
+      size_t operator()(const K* key) const { return absl::Hash<K>{}(*key); }
+    };
+    struct Eq {
+      bool operator()(const K* a, const K* b) const { return *a == *b; }
+    };
+    absl::flat_hash_map<const K*, size_t, Hash, Eq> index;
+    index.reserve(input.size());
     position_to_key.reserve(input.size());
     for (const K& key : input) {
-      auto [it, inserted] = index.try_emplace(key, keys.size());
+      auto [it, inserted] = index.try_emplace(&key, keys.size());
       if (inserted) keys.push_back(key);
       position_to_key.push_back(it->second);
     }
@@ -48,22 +57,45 @@ inline std::vector<std::vector<size_t>> Chunk(const std::vector<size_t>& indices
 template <typename K, typename V>
 class BatchOperation {
  public:
+  using Answers = std::vector<std::optional<Answer<V>>>;  // every element set when handed over
+
   // on_key(key index, answer) runs once per distinct key; on_done(answers) once, at the end.
   BatchOperation(size_t keys, std::function<void(size_t, const Answer<V>&)> on_key,
-                 std::function<void(std::vector<Answer<V>>)> on_done)
-      : answers_(keys), unsettled_(keys), on_key_(std::move(on_key)), on_done_(std::move(on_done)) {}
+                 std::function<void(Answers)> on_done)
+      : size_(keys),
+        answers_(keys),
+        unsettled_(keys),
+        on_key_(std::move(on_key)),
+        on_done_(std::move(on_done)) {}
 
   std::stop_token stop_token() const { return stop_.get_token(); }
   bool stopped() const { return stop_.stop_requested(); }
 
-  // Settles key `index` with `answer` unless it is settled already. Returns true if it was not.
-  bool Settle(size_t index, const Answer<V>& answer) {
-    std::optional<std::vector<Answer<V>>> finished;
+  // Settles key `index` before the operation is shared with any other thread (no lock, and
+  // the completion check is left to Begin()).
+  void Prefill(size_t index, Answer<V> answer) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    answers_[index] = std::move(answer);
+    --unsettled_;
+    if (on_key_) on_key_(index, *answers_[index]);
+  }
+  // Ends the unshared phase: completes the operation if Prefill settled every key.
+  void Begin() {
+    std::optional<Answers> finished;
     {
       MutexLock lock(&mu_);
-      if (answers_[index].has_value()) return false;
+      if (unsettled_ == 0) finished = HandOver();
+    }
+    if (finished) on_done_(*std::move(finished));
+  }
+
+  // Settles key `index` with `answer` unless it is settled already. Returns true if it was not.
+  bool Settle(size_t index, const Answer<V>& answer) {
+    std::optional<Answers> finished;
+    {
+      MutexLock lock(&mu_);
+      if (handed_over_ || answers_[index].has_value()) return false;
       answers_[index] = answer;
-      if (--unsettled_ == 0) finished = Collect();
+      if (--unsettled_ == 0) finished = HandOver();
     }
     if (on_key_) on_key_(index, answer);
     if (finished) on_done_(*std::move(finished));
@@ -73,28 +105,24 @@ class BatchOperation {
   // Settles every key still open with `why`, and tells the provider to stop.
   void SettleAllOpen(const absl::Status& why) {
     stop_.request_stop();
-    for (size_t i = 0; i < answers_.size(); ++i) Settle(i, why);
-  }
-
-  // Completes an operation over no keys at all.
-  void FinishIfEmpty() {
-    if (answers_.empty()) on_done_({});
+    for (size_t i = 0; i < size_; ++i) Settle(i, why);
   }
 
  private:
-  std::vector<Answer<V>> Collect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::vector<Answer<V>> out;
-    out.reserve(answers_.size());
-    for (auto& answer : answers_) out.push_back(*answer);
-    return out;
+  // Gives the answers to on_done; later Settle calls find the operation handed over.
+  Answers HandOver() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    handed_over_ = true;
+    return std::move(answers_);
   }
 
+  const size_t size_;
   Mutex mu_;
-  std::vector<std::optional<Answer<V>>> answers_ ABSL_GUARDED_BY(mu_);
+  Answers answers_ ABSL_GUARDED_BY(mu_);
   size_t unsettled_ ABSL_GUARDED_BY(mu_);
+  bool handed_over_ ABSL_GUARDED_BY(mu_) = false;
   std::stop_source stop_;
   const std::function<void(size_t, const Answer<V>&)> on_key_;
-  const std::function<void(std::vector<Answer<V>>)> on_done_;
+  const std::function<void(Answers)> on_done_;
 };
 
 }  // namespace cachelab::internal

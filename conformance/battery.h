@@ -24,6 +24,7 @@
 #include "conformance/eviction_suite.h"
 #include "conformance/expiry_suite.h"
 #include "conformance/model_suite.h"
+#include "conformance/persistence_suite.h"
 #include "conformance/stats_suite.h"
 #include "conformance/value_suite.h"
 
@@ -41,6 +42,7 @@
   CACHELAB_CONFORMANCE_SUITE_(Name, ConfigSuite, Factory);         \
   CACHELAB_CONFORMANCE_SUITE_(Name, ModelSuite, Factory);          \
   CACHELAB_CONFORMANCE_SUITE_(Name, ConcurrencySuite, Factory);    \
+  CACHELAB_CONFORMANCE_SUITE_(Name, PersistenceSuite, Factory);    \
   }
 
 #endif  // CACHELAB_CONFORMANCE_BATTERY_H_

@@ -100,8 +100,9 @@ TYPED_TEST_SUITE_P(ModelSuite);
 
 TYPED_TEST_P(ModelSuite, MatchesTheModelDecisionByDecision) {
   if (!IsExactPolicy(this->Caps().eviction)) GTEST_SKIP() << "no exact model of this policy";
-  for (const CacheOptions& options : this->OptionSets()) {
+  for (CacheOptions options : this->OptionSets()) {
     for (uint64_t seed = 1; seed <= TestFixture::kSeeds; ++seed) {
+      options.location = this->NewLocation();  // a fresh cache for every seed
       StringCache& engine = this->Make(options);
       auto model = models::ModelCache<std::string, std::string>::Create(options, this->Caps());
       ASSERT_TRUE(model.ok()) << model.status();
@@ -149,8 +150,9 @@ TYPED_TEST_P(ModelSuite, MatchesTheModelDecisionByDecision) {
 }
 
 TYPED_TEST_P(ModelSuite, KeepsTheInvariantsUnderRandomCalls) {
-  for (const CacheOptions& options : this->OptionSets()) {
+  for (CacheOptions options : this->OptionSets()) {
     for (uint64_t seed = 1; seed <= TestFixture::kSeeds; ++seed) {
+      options.location = this->NewLocation();  // a fresh cache for every seed
       StringCache& engine = this->Make(options);
       struct Written {
         std::string value;

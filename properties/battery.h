@@ -12,6 +12,9 @@
 #ifndef CACHELAB_PROPERTIES_BATTERY_H_
 #define CACHELAB_PROPERTIES_BATTERY_H_
 
+#include <stdlib.h>
+
+#include <cstdlib>
 #include <memory>
 #include <tuple>
 #include <string>
@@ -45,6 +48,15 @@ inline Setup DrawSetup(const Capabilities& caps) {
       });
 }
 
+// A path under the test's temporary directory that does not exist yet (persistent engines
+// create it), so every sequence starts from an empty cache.
+inline std::string FreshLocation() {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(tmp ? tmp : "/tmp") + "/cachelab-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) RC_FAIL("cannot make a temporary directory");
+  return dir + "/cache";
+}
+
 // Runs one generated command sequence against a fresh engine from `Factory`.
 template <typename Factory>
 void CheckOneSequence(bool with_model) {
@@ -56,6 +68,7 @@ void CheckOneSequence(bool with_model) {
   options.default_ttl = setup.default_ttl;
   options.clock = sys.clock;
   options.seed = 7;
+  options.location = FreshLocation();
   auto engine = Factory::template Create<std::string, std::string>(options);
   RC_ASSERT(engine.ok());
   sys.engine = *std::move(engine);

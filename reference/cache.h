@@ -113,6 +113,10 @@ struct CacheOptions {
   std::optional<absl::Duration> default_ttl;  // Deadline of a plain Insert: now + default_ttl.
   std::shared_ptr<const Clock> clock;         // Shared ownership; null means DefaultClock().
   uint64_t seed = 0;                          // For kRandom and other randomized policies.
+  // Where a persistent engine keeps its data (a directory it may create), or the namespace a
+  // remote engine keeps its keys in. Engines that keep everything in memory ignore it; engines
+  // that need it refuse an empty one.
+  std::string location;
 };
 
 // Returns OK if an engine named `engine` with `capabilities` can honour `options`, else

@@ -171,6 +171,33 @@ struct BrokenFactory {
   }
 };
 
+// Declares itself persistent but keeps everything in memory: reopening finds nothing.
+struct ForgetfulFactory {
+  static cachelab::Capabilities Capabilities() {
+    cachelab::Capabilities caps = MemoryEngineCapabilities(MemoryEngine::kLru);
+    caps.persistent = true;
+    return caps;
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(const CacheOptions& options) {
+    if (options.location.empty()) return absl::InvalidArgumentError("location is empty");
+    auto inner = NewMemoryCache<K, V>(MemoryEngine::kLru, options);
+    if (!inner.ok()) return inner.status();
+    return std::unique_ptr<Cache<K, V>>(
+        new ClaimsPersistence<K, V>(*std::move(inner), Capabilities()));
+  }
+  template <typename K, typename V>
+  class ClaimsPersistence final : public ForwardingCache<K, V> {
+   public:
+    ClaimsPersistence(std::unique_ptr<Cache<K, V>> inner, cachelab::Capabilities caps)
+        : ForwardingCache<K, V>(std::move(inner)), caps_(caps) {}
+    cachelab::Capabilities capabilities() const override { return caps_; }
+
+   private:
+    cachelab::Capabilities caps_;
+  };
+};
+
 // OverCapacityCache needs the configured capacity, so it has its own factory.
 struct OverCapacityFactory {
   static cachelab::Capabilities Capabilities() {

@@ -90,7 +90,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"over_capacity", "conformance", "BasicSuite/0.CapacityIsNeverExceeded"},
         Case{"over_capacity", "conformance", "EvictionSuite/0.EvictsLeastRecentlyUsedFirst"},
         Case{"clear_then_overflow", "conformance",
-             "ModelSuite/0.MatchesTheModelDecisionByDecision"}),
+             "ModelSuite/0.MatchesTheModelDecisionByDecision"},
+        Case{"forgets_on_reopen", "conformance",
+             "PersistenceSuite/0.ReopenKeepsEveryAcknowledgedWrite"},
+        Case{"forgets_on_reopen", "conformance", "PersistenceSuite/0.LocationIsPrivate"}),
     CaseName);
 
 INSTANTIATE_TEST_SUITE_P(

@@ -4,6 +4,9 @@
 #ifndef CACHELAB_CONFORMANCE_INTERNAL_FIXTURE_H_
 #define CACHELAB_CONFORMANCE_INTERNAL_FIXTURE_H_
 
+#include <stdlib.h>
+
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,14 +41,26 @@ class CacheTest : public ::testing::Test {
  protected:
   static Capabilities Caps() { return Factory::Capabilities(); }
 
-  // Options for a cache of `capacity` entries (ignored if unbounded) on the test's clock.
+  // Options for a cache of `capacity` entries (ignored if unbounded) on the test's clock, in a
+  // location of its own (a directory that does not exist yet).
   CacheOptions Options(size_t capacity) const {
     CacheOptions options;
     if (Caps().bounded()) options.capacity = capacity;
     if (Caps().requires_default_ttl) options.default_ttl = kNeverInTests;
     options.clock = clock_;
     options.seed = 42;
+    options.location = NewLocation();
     return options;
+  }
+
+  // A fresh path under the test's temporary directory; its parent exists, it does not.
+  static std::string NewLocation() {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    std::string pattern = std::string(tmp ? tmp : "/tmp") + "/cachelab-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      ADD_FAILURE() << "cannot make a temporary directory under " << pattern;
+    }
+    return pattern + "/cache";
   }
 
   // Creates an engine through the factory; a creation failure fails the test and yields an

@@ -1,0 +1,150 @@
+// PersistenceSuite: what engines that declare `persistent` or `multi_process` promise: every
+// acknowledged write survives closing and reopening the same location, deadlines included;
+// another process sees the writes; an unusable location is refused at construction with a
+// message naming it; the location is private (a directory of mode 0700, files of mode 0600).
+#ifndef CACHELAB_CONFORMANCE_PERSISTENCE_SUITE_H_
+#define CACHELAB_CONFORMANCE_PERSISTENCE_SUITE_H_
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "conformance/internal/fixture.h"
+
+namespace cachelab::conformance {
+
+template <typename Factory>
+class PersistenceSuite : public CacheTest<Factory> {
+ protected:
+  void SetUp() override {
+    if (!this->Caps().persistent) GTEST_SKIP() << "not applicable: engine is not persistent";
+  }
+  // An engine outside the fixture's bookkeeping, so that the test can close it.
+  std::unique_ptr<StringCache> Open(const CacheOptions& options) {
+    auto engine = Factory::template Create<std::string, std::string>(options);
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    return engine.ok() ? *std::move(engine) : nullptr;
+  }
+};
+TYPED_TEST_SUITE_P(PersistenceSuite);
+
+TYPED_TEST_P(PersistenceSuite, ReopenKeepsEveryAcknowledgedWrite) {
+  const CacheOptions options = this->Options(64);
+  const std::string nul_key("k\0ey", 4), nul_value("v\0\0al", 6);
+  {
+    auto first = this->Open(options);
+    ASSERT_NE(first, nullptr);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(first->Insert("k" + std::to_string(i), "v").ok());
+    ASSERT_TRUE(first->Insert("k3", "overwritten").ok());
+    ASSERT_TRUE(first->Insert(nul_key, nul_value).ok());
+    ASSERT_TRUE(*first->Erase("k7"));
+  }
+  StringCache& reopened = this->Make(options);
+  EXPECT_EQ(SizeOf(reopened), 20u);
+  EXPECT_EQ(Get(reopened, std::string("k3")), "overwritten");
+  EXPECT_EQ(Get(reopened, std::string("k19")), "v");
+  EXPECT_EQ(Get(reopened, nul_key), nul_value);
+  EXPECT_EQ(Get(reopened, std::string("k7")), std::nullopt) << "an erase must persist too";
+}
+
+TYPED_TEST_P(PersistenceSuite, ReopenKeepsDeadlines) {
+  CACHELAB_REQUIRE(this->Caps().per_entry_ttl, "no per-entry TTL");
+  const CacheOptions options = this->Options(8);
+  {
+    auto first = this->Open(options);
+    ASSERT_NE(first, nullptr);
+    ASSERT_TRUE(first->InsertWithTtl("short", "v", absl::Seconds(10)).ok());
+    ASSERT_TRUE(first->Insert("forever", "v").ok());
+  }
+  this->Advance(absl::Seconds(10));
+  StringCache& reopened = this->Make(options);
+  EXPECT_EQ(Get(reopened, std::string("short")), std::nullopt);
+  EXPECT_EQ(Get(reopened, std::string("forever")), "v");
+}
+
+TYPED_TEST_P(PersistenceSuite, ReopenAfterClearIsEmpty) {
+  const CacheOptions options = this->Options(8);
+  {
+    auto first = this->Open(options);
+    ASSERT_NE(first, nullptr);
+    ASSERT_TRUE(first->Insert("a", "1").ok());
+    ASSERT_TRUE(first->Clear().ok());
+  }
+  EXPECT_EQ(SizeOf(this->Make(options)), 0u);
+}
+
+TYPED_TEST_P(PersistenceSuite, AnotherProcessSeesTheWrites) {
+  CACHELAB_REQUIRE(this->Caps().multi_process, "not shared between processes");
+  const CacheOptions options = this->Options(16);
+  StringCache& parent = this->Make(options);
+  ASSERT_TRUE(parent.Insert("from-parent", "p").ok());
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // no gtest in here: the exit code is the verdict
+    auto engine = TypeParam::template Create<std::string, std::string>(options);
+    if (!engine.ok()) _exit(2);
+    auto seen = (*engine)->Lookup("from-parent");
+    if (!seen.ok() || *seen != std::optional<std::string>("p")) _exit(3);
+    _exit((*engine)->Insert("from-child", "c").ok() ? 0 : 4);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "child: 2 could not open, 3 did not see the parent's write, 4 could not write";
+  EXPECT_EQ(Get(parent, std::string("from-child")), "c");
+}
+
+TYPED_TEST_P(PersistenceSuite, AFileWhereTheDirectoryShouldBeIsRefused) {
+  CacheOptions options = this->Options(8);
+  const std::string file = options.location;  // does not exist yet: make it a regular file
+  std::ofstream(file) << "not a directory";
+  for (const std::string& location : {file, file + "/below"}) {
+    options.location = location;
+    auto engine = TypeParam::template Create<std::string, std::string>(options);
+    ASSERT_FALSE(engine.ok()) << "an engine opened at " << location;
+    EXPECT_NE(engine.status().message().find(file), absl::string_view::npos)
+        << "the error should name the location: " << engine.status();
+  }
+}
+
+TYPED_TEST_P(PersistenceSuite, EmptyLocationIsRefused) {
+  CacheOptions options = this->Options(8);
+  options.location.clear();
+  auto engine = TypeParam::template Create<std::string, std::string>(options);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument) << engine.status();
+}
+
+TYPED_TEST_P(PersistenceSuite, LocationIsPrivate) {
+  const CacheOptions options = this->Options(8);
+  StringCache& cache = this->Make(options);
+  ASSERT_TRUE(cache.Insert("k", "v").ok());
+  struct stat info;
+  ASSERT_EQ(stat(options.location.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u) << "the location directory";
+  DIR* dir = opendir(options.location.c_str());
+  ASSERT_NE(dir, nullptr);
+  int files = 0;
+  while (dirent* entry = readdir(dir)) {
+    const std::string path = options.location + "/" + entry->d_name;
+    if (stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+    ++files;
+    EXPECT_EQ(info.st_mode & 0777, 0600u) << path;
+  }
+  closedir(dir);
+  EXPECT_GT(files, 0) << "the engine wrote no file into its location";
+}
+
+REGISTER_TYPED_TEST_SUITE_P(PersistenceSuite, ReopenKeepsEveryAcknowledgedWrite,
+                            ReopenKeepsDeadlines, ReopenAfterClearIsEmpty,
+                            AnotherProcessSeesTheWrites, AFileWhereTheDirectoryShouldBeIsRefused,
+                            EmptyLocationIsRefused, LocationIsPrivate);
+
+}  // namespace cachelab::conformance
+
+#endif  // CACHELAB_CONFORMANCE_PERSISTENCE_SUITE_H_

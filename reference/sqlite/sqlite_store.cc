@@ -1,0 +1,397 @@
+#include "reference/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace cachelab {
+namespace {
+
+constexpr const char* kFormat = "cachelab-sqlite-1";
+constexpr const char* kNextUse = "(SELECT COALESCE(MAX(last_use), 0) + 1 FROM cachelab_entries)";
+
+// One prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) {
+    code_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  int code() const { return code_; }
+  Statement& Blob(int i, const std::string& bytes) {
+    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Int(int i, int64_t value) {
+    sqlite3_bind_int64(stmt_, i, value);
+    return *this;
+  }
+  Statement& Deadline(int i, int64_t nanos_or_none) {
+    if (nanos_or_none == INT64_MAX) {
+      sqlite3_bind_null(stmt_, i);
+    } else {
+      sqlite3_bind_int64(stmt_, i, nanos_or_none);
+    }
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return code_ = code_ == SQLITE_OK || code_ == SQLITE_ROW ? sqlite3_step(stmt_) : code_; }
+  std::string ColumnBlob(int i) const {
+    const void* data = sqlite3_column_blob(stmt_, i);
+    return std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, i));
+  }
+  int64_t ColumnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
+  // A NULL deadline column is "no deadline".
+  int64_t ColumnDeadline(int i) const {
+    return sqlite3_column_type(stmt_, i) == SQLITE_NULL ? INT64_MAX : ColumnInt(i);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int code_;
+};
+
+absl::Status PosixError(const std::string& what, const std::string& path) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("sqlite cache: cannot ", what, " ", path, ": ", std::strerror(errno)));
+}
+
+// Makes `directory` (0700) if missing; refuses anything that is not a usable directory.
+absl::Status PrepareDirectory(const std::string& directory) {
+  if (directory.empty()) {
+    return absl::InvalidArgumentError(
+        "sqlite cache: CacheOptions::location must name the directory to keep the cache in");
+  }
+  struct stat info;
+  if (stat(directory.c_str(), &info) != 0) {
+    if (errno != ENOENT || mkdir(directory.c_str(), 0700) != 0) {
+      return PosixError("create the directory", directory);
+    }
+  } else if (!S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sqlite cache: ", directory, " exists and is not a directory; choose another location"));
+  }
+  if (access(directory.c_str(), W_OK | X_OK) != 0) return PosixError("write in", directory);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed. Statistics deltas are applied only
+// on commit, so a failed call changes no statistic.
+class SqliteStore::Transaction {
+ public:
+  explicit Transaction(SqliteStore& store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(store.mu_)
+      : store_(store), status_(store.Exec("BEGIN IMMEDIATE")) {}
+  ~Transaction() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (status_.ok() && !committed_) (void)store_.Exec("ROLLBACK");
+  }
+  const absl::Status& status() const { return status_; }
+  CacheStats& delta() { return delta_; }
+  absl::Status Commit() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    absl::Status status = store_.Exec("COMMIT");
+    if (!status.ok()) return status;
+    committed_ = true;
+    CacheStats& s = store_.stats_;
+    s.hits += delta_.hits;
+    s.misses += delta_.misses;
+    s.insertions += delta_.insertions;
+    s.updates += delta_.updates;
+    s.evictions += delta_.evictions;
+    s.expirations += delta_.expirations;
+    s.removals += delta_.removals;
+    return absl::OkStatus();
+  }
+
+ private:
+  SqliteStore& store_;
+  absl::Status status_;
+  bool committed_ = false;
+  CacheStats delta_;
+};
+
+#define CACHELAB_RETURN_IF_ERROR(expr)      \
+  do {                                      \
+    absl::Status status_ = (expr);          \
+    if (!status_.ok()) return status_;      \
+  } while (false)
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOptions options) {
+  if (options.capacity.has_value() && *options.capacity == 0) {
+    return absl::InvalidArgumentError("sqlite cache: capacity must be at least 1");
+  }
+  if (options.max_bytes.has_value() && *options.max_bytes == 0) {
+    return absl::InvalidArgumentError("sqlite cache: max_bytes must be at least 1");
+  }
+  CACHELAB_RETURN_IF_ERROR(PrepareDirectory(options.directory));
+  const std::string path = options.directory + "/" + kFileName;
+  // Create the file ourselves so that it (and SQLite's -wal and -shm beside it) is 0600.
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return PosixError("open", path);
+  close(fd);
+  sqlite3* db = nullptr;
+  if (const int code = sqlite3_open_v2(path.c_str(), &db,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+      code != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    sqlite3_close(db);
+    return absl::FailedPreconditionError(absl::StrCat("sqlite cache: cannot open ", path, ": ",
+                                                      message));
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options), path, db));
+  {
+    MutexLock lock(&store->mu_);
+    CACHELAB_RETURN_IF_ERROR(store->PrepareSchema());
+  }
+  return store;
+}
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* db)
+    : options_(std::move(options)), path_(std::move(path)), db_(db) {}
+
+SqliteStore::~SqliteStore() ABSL_NO_THREAD_SAFETY_ANALYSIS { sqlite3_close(db_); }
+
+absl::Status SqliteStore::Error(int code, const std::string& doing) {
+  const std::string message = absl::StrCat("sqlite cache ", path_, ": ", doing, ": ",
+                                           sqlite3_errmsg(db_), " (", sqlite3_errstr(code), ")");
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      return absl::UnavailableError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return absl::FailedPreconditionError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::Status SqliteStore::Exec(const char* sql) {
+  const int code = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  return code == SQLITE_OK ? absl::OkStatus() : Error(code, sql);
+}
+
+absl::Status SqliteStore::PrepareSchema() {
+  sqlite3_busy_timeout(db_, static_cast<int>(absl::ToInt64Milliseconds(options_.busy_timeout)));
+  CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+  CACHELAB_RETURN_IF_ERROR(
+      Exec(options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  Statement tables(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'");
+  if (tables.Step() != SQLITE_ROW) return Error(tables.code(), "reading the schema");
+  Statement format(db_, "SELECT value FROM cachelab_meta WHERE name = 'format'");
+  const bool has_meta = format.code() == SQLITE_OK && format.Step() == SQLITE_ROW;
+  if (tables.ColumnInt(0) > 0 && !has_meta) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sqlite cache: ", path_, " is an SQLite database but not a cachelab cache; "
+        "choose an empty directory"));
+  }
+  if (has_meta && format.ColumnBlob(0) != kFormat) {
+    return absl::FailedPreconditionError(absl::StrCat("sqlite cache: ", path_, " has format ",
+                                                      format.ColumnBlob(0), ", expected ",
+                                                      kFormat));
+  }
+  CACHELAB_RETURN_IF_ERROR(Exec(
+      "CREATE TABLE IF NOT EXISTS cachelab_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "INSERT OR IGNORE INTO cachelab_meta VALUES('format', 'cachelab-sqlite-1');"
+      "CREATE TABLE IF NOT EXISTS cachelab_entries(key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+      " deadline INTEGER, last_use INTEGER NOT NULL, size INTEGER NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS cachelab_by_use ON cachelab_entries(last_use);"
+      "CREATE INDEX IF NOT EXISTS cachelab_by_deadline ON cachelab_entries(deadline)"
+      " WHERE deadline IS NOT NULL;"));
+  return txn.Commit();
+}
+
+int64_t SqliteStore::NowNanos() const {
+  return absl::ToUnixNanos((options_.clock ? options_.clock : DefaultClock())->Now());
+}
+
+absl::StatusOr<int64_t> SqliteStore::PurgeExpired(int64_t now) {
+  Statement purge(db_, "DELETE FROM cachelab_entries WHERE deadline IS NOT NULL AND deadline <= ?");
+  if (purge.Int(1, now).Step() != SQLITE_DONE) return Error(purge.code(), "purging");
+  return sqlite3_changes(db_);
+}
+
+absl::StatusOr<std::optional<bool>> SqliteStore::DeleteKey(const std::string& key, int64_t now) {
+  Statement del(db_, "DELETE FROM cachelab_entries WHERE key = ? RETURNING deadline");
+  const int code = del.Blob(1, key).Step();
+  if (code == SQLITE_DONE) return std::optional<bool>();
+  if (code != SQLITE_ROW) return Error(code, "deleting");
+  const bool live = del.ColumnDeadline(0) > now;
+  if (del.Step() != SQLITE_DONE) return Error(del.code(), "deleting");
+  return std::optional<bool>(live);
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string& key) {
+  MutexLock lock(&mu_);
+  const int64_t now = NowNanos();
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  Statement get(db_, "SELECT value, deadline FROM cachelab_entries WHERE key = ?");
+  const int code = get.Blob(1, key).Step();
+  std::optional<std::string> value;
+  if (code == SQLITE_ROW && get.ColumnDeadline(1) > now) {
+    value = get.ColumnBlob(0);
+    Statement touch(db_, absl::StrCat("UPDATE cachelab_entries SET last_use = ", kNextUse,
+                                      " WHERE key = ?"));
+    if (touch.Blob(1, key).Step() != SQLITE_DONE) return Error(touch.code(), "updating use");
+    ++txn.delta().hits;
+  } else if (code == SQLITE_ROW) {
+    auto deleted = DeleteKey(key, now);
+    if (!deleted.ok()) return deleted.status();
+    ++txn.delta().expirations;
+    ++txn.delta().misses;
+  } else if (code == SQLITE_DONE) {
+    ++txn.delta().misses;
+  } else {
+    return Error(code, "looking up");
+  }
+  CACHELAB_RETURN_IF_ERROR(txn.Commit());
+  return value;
+}
+
+absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uint64_t size,
+                                   int64_t now) {
+  bool purged = false;
+  while (true) {
+    Statement count(db_, "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM cachelab_entries"
+                         " WHERE key != ?");
+    if (count.Blob(1, key).Step() != SQLITE_ROW) return Error(count.code(), "counting");
+    const uint64_t entries = count.ColumnInt(0);
+    const uint64_t bytes = count.ColumnInt(1);
+    const bool full = (options_.capacity && entries >= *options_.capacity) ||
+                      (options_.max_bytes && bytes + size > *options_.max_bytes);
+    if (!full) return absl::OkStatus();
+    if (!purged) {  // expired entries leave before any live one is evicted
+      purged = true;
+      auto expired = PurgeExpired(now);
+      if (!expired.ok()) return expired.status();
+      txn.delta().expirations += *expired;
+      continue;
+    }
+    Statement victim(db_, "DELETE FROM cachelab_entries WHERE key = (SELECT key FROM"
+                          " cachelab_entries WHERE key != ? ORDER BY last_use LIMIT 1)");
+    if (victim.Blob(1, key).Step() != SQLITE_DONE) return Error(victim.code(), "evicting");
+    if (sqlite3_changes(db_) == 0) return absl::OkStatus();  // nothing left to evict
+    ++txn.delta().evictions;
+  }
+}
+
+absl::Status SqliteStore::Store(const std::string& key, const std::string& value,
+                                absl::Time deadline) {
+  const uint64_t size = key.size() + value.size();
+  if (options_.max_bytes && size > *options_.max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("sqlite cache: an entry of ", size,
+                                                   " bytes is larger than max_bytes (",
+                                                   *options_.max_bytes, ")"));
+  }
+  MutexLock lock(&mu_);
+  const int64_t now = NowNanos();
+  const int64_t until =
+      deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  Statement get(db_, "SELECT deadline FROM cachelab_entries WHERE key = ?");
+  const int code = get.Blob(1, key).Step();
+  if (code != SQLITE_ROW && code != SQLITE_DONE) return Error(code, "looking up");
+  bool live = code == SQLITE_ROW && get.ColumnDeadline(0) > now;
+  if (code == SQLITE_ROW && !live) {
+    auto deleted = DeleteKey(key, now);
+    if (!deleted.ok()) return deleted.status();
+    ++txn.delta().expirations;
+  }
+  if (until <= now) {  // already expired: nothing is stored, and the old value goes
+    if (live) {
+      auto deleted = DeleteKey(key, now);
+      if (!deleted.ok()) return deleted.status();
+      ++txn.delta().removals;
+    }
+    return txn.Commit();
+  }
+  if (!live || options_.max_bytes) CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, now));
+  Statement write(db_, live ? absl::StrCat("UPDATE cachelab_entries SET value = ?2, deadline = ?3,"
+                                           " size = ?4, last_use = ", kNextUse, " WHERE key = ?1")
+                            : absl::StrCat("INSERT INTO cachelab_entries(key, value, deadline,"
+                                           " size, last_use) VALUES(?1, ?2, ?3, ?4, ", kNextUse,
+                                           ")"));
+  write.Blob(1, key).Blob(2, value).Deadline(3, until).Int(4, static_cast<int64_t>(size));
+  if (write.Step() != SQLITE_DONE) return Error(write.code(), "writing");
+  ++(live ? txn.delta().updates : txn.delta().insertions);
+  return txn.Commit();
+}
+
+absl::StatusOr<bool> SqliteStore::Erase(const std::string& key) {
+  MutexLock lock(&mu_);
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  auto deleted = DeleteKey(key, NowNanos());
+  if (!deleted.ok()) return deleted.status();
+  if (deleted->has_value()) ++(**deleted ? txn.delta().removals : txn.delta().expirations);
+  CACHELAB_RETURN_IF_ERROR(txn.Commit());
+  return deleted->value_or(false);
+}
+
+absl::Status SqliteStore::Clear() {
+  MutexLock lock(&mu_);
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  auto expired = PurgeExpired(NowNanos());
+  if (!expired.ok()) return expired.status();
+  txn.delta().expirations += *expired;
+  CACHELAB_RETURN_IF_ERROR(Exec("DELETE FROM cachelab_entries"));
+  txn.delta().removals += sqlite3_changes(db_);
+  return txn.Commit();
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
+  MutexLock lock(&mu_);
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  auto expired = PurgeExpired(NowNanos());
+  if (!expired.ok()) return expired.status();
+  txn.delta().expirations += *expired;
+  std::vector<std::string> keys;
+  Statement all(db_, "SELECT key FROM cachelab_entries");
+  int code;
+  while ((code = all.Step()) == SQLITE_ROW) keys.push_back(all.ColumnBlob(0));
+  if (code != SQLITE_DONE) return Error(code, "listing keys");
+  CACHELAB_RETURN_IF_ERROR(txn.Commit());
+  return keys;
+}
+
+absl::StatusOr<size_t> SqliteStore::Size() {
+  auto keys = Keys();
+  if (!keys.ok()) return keys.status();
+  return keys->size();
+}
+
+CacheStats SqliteStore::Stats() {
+  MutexLock lock(&mu_);
+  Transaction txn(*this);
+  if (txn.status().ok()) {
+    auto expired = PurgeExpired(NowNanos());
+    if (expired.ok()) {
+      txn.delta().expirations += *expired;
+      (void)txn.Commit();
+    }
+  }
+  return stats_;
+}
+
+#undef CACHELAB_RETURN_IF_ERROR
+
+}  // namespace cachelab

@@ -1,0 +1,81 @@
+// SqliteStore: the byte-level SQLite cache behind SqliteCache (sqlite_cache.h). Keys and values
+// are bytes; every rule of reference/cache.h (exact LRU among live entries, deadlines,
+// statistics) is applied here, inside SQLite transactions, so that several handles and several
+// processes share one consistent cache.
+//
+// Thread-safety: all methods may be called from any thread (one connection, one mutex).
+// Errors: SQLite failures become absl::Status: kUnavailable (busy past the busy timeout, disk
+// full, I/O), kDataLoss (a corrupt file), kFailedPrecondition (a database that is not a cachelab
+// cache, a location that cannot be used), each naming the file and SQLite's message.
+#ifndef CACHELAB_REFERENCE_SQLITE_SQLITE_STORE_H_
+#define CACHELAB_REFERENCE_SQLITE_SQLITE_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "reference/cache.h"
+#include "reference/mutex.h"
+
+struct sqlite3;
+
+namespace cachelab {
+
+struct SqliteStoreOptions {
+  std::string directory;                 // created with mode 0700 if missing
+  std::optional<size_t> capacity;        // entries
+  std::optional<uint64_t> max_bytes;     // keys + values
+  std::shared_ptr<const Clock> clock;    // null: DefaultClock()
+  absl::Duration busy_timeout = absl::Seconds(5);
+  bool synchronous_full = true;          // fsync every commit (power-loss safe)
+};
+
+class SqliteStore {
+ public:
+  static constexpr const char* kFileName = "cache.db";
+
+  // Opens or creates `<directory>/cache.db` (mode 0600) in WAL mode.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(SqliteStoreOptions options);
+  ~SqliteStore();
+
+  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key);
+  // deadline: absl::InfiniteFuture() for none; at or before now: removes any live entry.
+  absl::Status Store(const std::string& key, const std::string& value, absl::Time deadline);
+  absl::StatusOr<bool> Erase(const std::string& key);
+  absl::Status Clear();
+  absl::StatusOr<size_t> Size();
+  absl::StatusOr<std::vector<std::string>> Keys();
+  CacheStats Stats();
+  std::optional<size_t> capacity() const { return options_.capacity; }
+  const std::string& path() const { return path_; }
+
+ private:
+  class Transaction;
+  SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* db);
+
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Error(int code, const std::string& doing) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PrepareSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t NowNanos() const;
+  // Deletes expired entries; returns how many.
+  absl::StatusOr<int64_t> PurgeExpired(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes `key` if present; returns whether it was live (deadline > now) or expired.
+  absl::StatusOr<std::optional<bool>> DeleteKey(const std::string& key, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Within `txn`: purges expired entries, then evicts least recently used ones (never `key`)
+  // until an entry of `size` bytes fits the capacity and max_bytes.
+  absl::Status MakeRoom(Transaction& txn, const std::string& key, uint64_t size, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const SqliteStoreOptions options_;
+  const std::string path_;
+  Mutex mu_;
+  sqlite3* const db_ ABSL_GUARDED_BY(mu_);
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cachelab
+
+#endif  // CACHELAB_REFERENCE_SQLITE_SQLITE_STORE_H_

@@ -77,6 +77,9 @@ struct Capabilities {
   bool thread_safe = false;           // See "Thread-safety" above.
   bool persistent = false;            // Entries survive closing and reopening the engine.
   bool multi_process = false;         // Several processes may open the same cache at once.
+  bool local_files = false;           // CacheOptions::location is a directory on this machine.
+  bool server_evicts = false;         // A server may drop entries under memory pressure, beyond
+                                      // this contract (not in the battery's runs).
   // For kApproximate: the lowest hit ratio the engine promises on the battery's standard
   // workload (conformance/battery.h, kStandardWorkload). Ignored for other policies.
   double min_hit_ratio = 0.0;

@@ -176,6 +176,7 @@ struct ForgetfulFactory {
   static cachelab::Capabilities Capabilities() {
     cachelab::Capabilities caps = MemoryEngineCapabilities(MemoryEngine::kLru);
     caps.persistent = true;
+    caps.local_files = true;
     return caps;
   }
   template <typename K, typename V>

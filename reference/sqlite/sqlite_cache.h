@@ -23,6 +23,7 @@
 
 #include "reference/cache.h"
 #include "reference/codec/codec.h"
+#include "reference/codec/encoded_cache.h"
 #include "reference/sqlite/sqlite_store.h"
 
 namespace cachelab {
@@ -34,8 +35,7 @@ struct SqliteOptions {
 };
 
 template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
-class SqliteCache final : public Cache<K, V> {
- public:
+struct SqliteCache {
   static Capabilities Declared() {
     Capabilities caps;
     caps.eviction = EvictionPolicy::kLru;
@@ -44,12 +44,13 @@ class SqliteCache final : public Cache<K, V> {
     caps.thread_safe = true;
     caps.persistent = true;
     caps.multi_process = true;
+    caps.local_files = true;
     return caps;
   }
 
   // Opens or creates the cache in `options.location` (a directory). Returns kInvalidArgument
   // for options it cannot honour, kFailedPrecondition for an unusable location or a database
-  // that is not a cachelab cache.
+  // that is not a cachelab cache, kDataLoss for a corrupt file.
   static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Open(const CacheOptions& options,
                                                            SqliteOptions sqlite = {}) {
     if (auto status = ValidateOptions(options, Declared(), "sqlite"); !status.ok()) return status;
@@ -62,55 +63,9 @@ class SqliteCache final : public Cache<K, V> {
     store_options.synchronous_full = sqlite.synchronous_full;
     auto store = SqliteStore::Open(std::move(store_options));
     if (!store.ok()) return store.status();
-    return std::unique_ptr<Cache<K, V>>(new SqliteCache(*std::move(store), options));
+    return std::unique_ptr<Cache<K, V>>(
+        new EncodedCache<K, V, KeyCodec, ValueCodec>(*std::move(store), options, Declared()));
   }
-
-  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
-    auto bytes = store_->Lookup(KeyCodec::Encode(key));
-    if (!bytes.ok()) return bytes.status();
-    if (!bytes->has_value()) return std::optional<V>();
-    auto value = ValueCodec::Decode(**bytes);
-    if (!value.ok()) return value.status();
-    return std::optional<V>(*std::move(value));
-  }
-  absl::Status Insert(const K& key, V value) override {
-    const absl::Time deadline =
-        default_ttl_ ? clock_->Now() + *default_ttl_ : absl::InfiniteFuture();
-    return store_->Store(KeyCodec::Encode(key), ValueCodec::Encode(value), deadline);
-  }
-  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
-    if (ttl < absl::ZeroDuration()) {
-      return absl::InvalidArgumentError("InsertWithTtl: ttl must not be negative");
-    }
-    return store_->Store(KeyCodec::Encode(key), ValueCodec::Encode(value), clock_->Now() + ttl);
-  }
-  absl::StatusOr<bool> Erase(const K& key) override { return store_->Erase(KeyCodec::Encode(key)); }
-  absl::Status Clear() override { return store_->Clear(); }
-  absl::StatusOr<size_t> Size() override { return store_->Size(); }
-  std::optional<size_t> Capacity() const override { return store_->capacity(); }
-  absl::StatusOr<std::vector<K>> Keys() override {
-    auto encoded = store_->Keys();
-    if (!encoded.ok()) return encoded.status();
-    std::vector<K> keys;
-    for (const std::string& bytes : *encoded) {
-      auto key = KeyCodec::Decode(bytes);
-      if (!key.ok()) return key.status();
-      keys.push_back(*std::move(key));
-    }
-    return keys;
-  }
-  CacheStats Stats() override { return store_->Stats(); }
-  Capabilities capabilities() const override { return Declared(); }
-
- private:
-  SqliteCache(std::unique_ptr<SqliteStore> store, const CacheOptions& options)
-      : store_(std::move(store)),
-        default_ttl_(options.default_ttl),
-        clock_(options.clock ? options.clock : DefaultClock()) {}
-
-  const std::unique_ptr<SqliteStore> store_;
-  const std::optional<absl::Duration> default_ttl_;
-  const std::shared_ptr<const Clock> clock_;
 };
 
 // Battery factory (conformance/battery.h). The battery cannot observe power-loss durability,

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "reference/cache.h"
+#include "reference/codec/encoded_cache.h"
 #include "reference/mutex.h"
 
 struct sqlite3;
@@ -32,23 +33,24 @@ struct SqliteStoreOptions {
   bool synchronous_full = true;          // fsync every commit (power-loss safe)
 };
 
-class SqliteStore {
+class SqliteStore final : public ByteStore {
  public:
   static constexpr const char* kFileName = "cache.db";
 
   // Opens or creates `<directory>/cache.db` (mode 0600) in WAL mode.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(SqliteStoreOptions options);
-  ~SqliteStore();
+  ~SqliteStore() override;
 
-  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key);
+  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) override;
   // deadline: absl::InfiniteFuture() for none; at or before now: removes any live entry.
-  absl::Status Store(const std::string& key, const std::string& value, absl::Time deadline);
-  absl::StatusOr<bool> Erase(const std::string& key);
-  absl::Status Clear();
-  absl::StatusOr<size_t> Size();
-  absl::StatusOr<std::vector<std::string>> Keys();
-  CacheStats Stats();
-  std::optional<size_t> capacity() const { return options_.capacity; }
+  absl::Status Store(const std::string& key, const std::string& value,
+                     absl::Time deadline) override;
+  absl::StatusOr<bool> Erase(const std::string& key) override;
+  absl::Status Clear() override;
+  absl::StatusOr<size_t> Size() override;
+  absl::StatusOr<std::vector<std::string>> Keys() override;
+  CacheStats Stats() override;
+  std::optional<size_t> capacity() const override { return options_.capacity; }
   const std::string& path() const { return path_; }
 
  private:

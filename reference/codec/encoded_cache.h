@@ -1,0 +1,94 @@
+// EncodedCache: a Cache<K, V> over a ByteStore, which keeps keys and values as bytes; codecs
+// (codec.h) turn K and V into bytes and back. The persistent and remote engines are ByteStores.
+//
+// A ByteStore applies reference/cache.h to byte strings and counts its statistics; EncodedCache
+// adds only the codecs, the default TTL and the capabilities. A value or key its codec cannot
+// decode is reported as kDataLoss. Thread-safety: that of the store.
+#ifndef CACHELAB_REFERENCE_CODEC_ENCODED_CACHE_H_
+#define CACHELAB_REFERENCE_CODEC_ENCODED_CACHE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reference/cache.h"
+#include "reference/codec/codec.h"
+
+namespace cachelab {
+
+class ByteStore {
+ public:
+  virtual ~ByteStore() = default;
+  virtual absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) = 0;
+  // deadline: absl::InfiniteFuture() for none; at or before now: removes any live entry.
+  virtual absl::Status Store(const std::string& key, const std::string& value,
+                             absl::Time deadline) = 0;
+  virtual absl::StatusOr<bool> Erase(const std::string& key) = 0;
+  virtual absl::Status Clear() = 0;
+  virtual absl::StatusOr<size_t> Size() = 0;
+  virtual absl::StatusOr<std::vector<std::string>> Keys() = 0;
+  virtual CacheStats Stats() = 0;
+  virtual std::optional<size_t> capacity() const = 0;
+};
+
+template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
+class EncodedCache final : public Cache<K, V> {
+ public:
+  // Precondition: `options` passed ValidateOptions for `capabilities`.
+  EncodedCache(std::unique_ptr<ByteStore> store, const CacheOptions& options,
+               Capabilities capabilities)
+      : store_(std::move(store)),
+        default_ttl_(options.default_ttl),
+        clock_(options.clock ? options.clock : DefaultClock()),
+        capabilities_(capabilities) {}
+
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    auto bytes = store_->Lookup(KeyCodec::Encode(key));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) return std::optional<V>();
+    auto value = ValueCodec::Decode(**bytes);
+    if (!value.ok()) return value.status();
+    return std::optional<V>(*std::move(value));
+  }
+  absl::Status Insert(const K& key, V value) override {
+    const absl::Time deadline =
+        default_ttl_ ? clock_->Now() + *default_ttl_ : absl::InfiniteFuture();
+    return store_->Store(KeyCodec::Encode(key), ValueCodec::Encode(value), deadline);
+  }
+  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+    if (ttl < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("InsertWithTtl: ttl must not be negative");
+    }
+    return store_->Store(KeyCodec::Encode(key), ValueCodec::Encode(value), clock_->Now() + ttl);
+  }
+  absl::StatusOr<bool> Erase(const K& key) override { return store_->Erase(KeyCodec::Encode(key)); }
+  absl::Status Clear() override { return store_->Clear(); }
+  absl::StatusOr<size_t> Size() override { return store_->Size(); }
+  std::optional<size_t> Capacity() const override { return store_->capacity(); }
+  absl::StatusOr<std::vector<K>> Keys() override {
+    auto encoded = store_->Keys();
+    if (!encoded.ok()) return encoded.status();
+    std::vector<K> keys;
+    keys.reserve(encoded->size());
+    for (const std::string& bytes : *encoded) {
+      auto key = KeyCodec::Decode(bytes);
+      if (!key.ok()) return key.status();
+      keys.push_back(*std::move(key));
+    }
+    return keys;
+  }
+  CacheStats Stats() override { return store_->Stats(); }
+  Capabilities capabilities() const override { return capabilities_; }
+
+ private:
+  const std::unique_ptr<ByteStore> store_;
+  const std::optional<absl::Duration> default_ttl_;
+  const std::shared_ptr<const Clock> clock_;
+  const Capabilities capabilities_;
+};
+
+}  // namespace cachelab
+
+#endif  // CACHELAB_REFERENCE_CODEC_ENCODED_CACHE_H_

@@ -1,0 +1,68 @@
+// RedisCache: a cache shared through a Redis server (hiredis), for several processes and
+// machines. Keys live under a namespace (CacheOptions::location), so several caches share one
+// server; per-entry and default TTL follow the engine's injected clock exactly (see
+// redis_store.h); the client never evicts (it is unbounded), but the server may drop entries
+// under memory pressure if it is configured to (server_evicts). Entries outlive the client:
+// reopening the same namespace finds them (persistent), and every client sees the others'
+// writes (multi_process). Keys and values go through codecs (reference/codec/codec.h).
+//
+// Thread-safety: safe for concurrent use (one connection, one mutex; use one engine per thread
+// for parallel round trips). Complexity: one round trip per call; Keys, Size, Stats and Clear
+// walk the namespace (O(n) round trips). Errors: an unreachable or slow server gives
+// kUnavailable within the command timeout, naming host and port, and the next call reconnects.
+#ifndef CACHELAB_REFERENCE_REDIS_REDIS_CACHE_H_
+#define CACHELAB_REFERENCE_REDIS_REDIS_CACHE_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "reference/codec/codec.h"
+#include "reference/codec/encoded_cache.h"
+#include "reference/redis/redis_store.h"
+
+namespace cachelab {
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration command_timeout = absl::Seconds(1);
+};
+
+template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
+struct RedisCache {
+  static Capabilities Declared() {
+    Capabilities caps;
+    caps.eviction = EvictionPolicy::kNone;
+    caps.per_entry_ttl = true;
+    caps.default_ttl = true;
+    caps.thread_safe = true;
+    caps.persistent = true;
+    caps.multi_process = true;
+    caps.server_evicts = true;
+    return caps;
+  }
+
+  // Connects to the server. Returns kInvalidArgument for options it cannot honour (an empty
+  // location, a capacity), kUnavailable if the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Open(const CacheOptions& options,
+                                                           RedisOptions redis = {}) {
+    if (auto status = ValidateOptions(options, Declared(), "redis"); !status.ok()) return status;
+    RedisStoreOptions store_options;
+    store_options.host = redis.host;
+    store_options.port = redis.port;
+    store_options.name_space = options.location;
+    store_options.connect_timeout = redis.connect_timeout;
+    store_options.command_timeout = redis.command_timeout;
+    store_options.clock = options.clock;
+    auto store = RedisStore::Open(std::move(store_options));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Cache<K, V>>(
+        new EncodedCache<K, V, KeyCodec, ValueCodec>(*std::move(store), options, Declared()));
+  }
+};
+
+}  // namespace cachelab
+
+#endif  // CACHELAB_REFERENCE_REDIS_REDIS_CACHE_H_

@@ -1,0 +1,77 @@
+// RedisStore: the byte-level Redis client behind RedisCache (redis_cache.h), through hiredis.
+//
+// Each entry is one Redis string `cachelab:<namespace>:<key>` holding its deadline (20 decimal
+// digits of Unix nanoseconds, as text, so Lua compares it exactly) followed by the value. Deadlines
+// are judged against the engine's injected clock by small Lua scripts that classify and act in
+// one step on the server (absent, expired, live), so statistics follow reference/cache.h exactly
+// even with other clients writing. The server also expires entries on its own (PX = TTL plus an
+// hour's grace) to reclaim memory.
+//
+// Errors: a server that cannot be reached or answers too late gives kUnavailable within the
+// command timeout, naming host and port; the next call reconnects. Thread-safety: all methods
+// may be called from any thread (one connection, one mutex). Not promised: Clear and Keys are
+// not atomic against other clients (they walk the namespace with SCAN).
+#ifndef CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
+#define CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reference/codec/encoded_cache.h"
+#include "reference/mutex.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace cachelab {
+
+struct RedisStoreOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string name_space;  // keys live under "cachelab:<name_space>:"
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration command_timeout = absl::Seconds(1);
+  std::shared_ptr<const Clock> clock;  // null: DefaultClock()
+};
+
+class RedisStore final : public ByteStore {
+ public:
+  // Connects (and PINGs) once; returns kUnavailable if the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<RedisStore>> Open(RedisStoreOptions options);
+  ~RedisStore() override;
+
+  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) override;
+  absl::Status Store(const std::string& key, const std::string& value,
+                     absl::Time deadline) override;
+  absl::StatusOr<bool> Erase(const std::string& key) override;
+  absl::Status Clear() override;
+  absl::StatusOr<size_t> Size() override;
+  absl::StatusOr<std::vector<std::string>> Keys() override;
+  CacheStats Stats() override;
+  std::optional<size_t> capacity() const override { return std::nullopt; }
+
+ private:
+  explicit RedisStore(RedisStoreOptions options);
+
+  // Runs one command; reconnects first if the last one lost the connection.
+  absl::StatusOr<std::unique_ptr<redisReply, void (*)(void*)>> Command(
+      const std::vector<std::string>& args) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Unavailable(const std::string& why) const;
+  std::string Now() const;
+  // Deletes every expired entry of the namespace; returns the live keys (without prefix).
+  absl::StatusOr<std::vector<std::string>> Sweep(uint64_t& expired)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const RedisStoreOptions options_;
+  const std::string prefix_;
+  Mutex mu_;
+  redisContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cachelab
+
+#endif  // CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_

@@ -17,13 +17,16 @@ namespace {
 constexpr const char* kFormat = "cachelab-sqlite-1";
 constexpr const char* kNextUse = "(SELECT COALESCE(MAX(last_use), 0) + 1 FROM cachelab_entries)";
 
-// One prepared statement, finalized on scope exit.
+// One use of a cached prepared statement: reset and unbound on scope exit.
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) {
-    code_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+  explicit Statement(std::pair<sqlite3_stmt*, int> prepared)
+      : stmt_(prepared.first), code_(prepared.second) {}
+  ~Statement() {
+    if (stmt_ == nullptr) return;  // its preparation failed
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
   int code() const { return code_; }
   Statement& Blob(int i, const std::string& bytes) {
     sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
@@ -156,7 +159,22 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
 SqliteStore::SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* db)
     : options_(std::move(options)), path_(std::move(path)), db_(db) {}
 
-SqliteStore::~SqliteStore() ABSL_NO_THREAD_SAFETY_ANALYSIS { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
+
+std::pair<sqlite3_stmt*, int> SqliteStore::Prepared(const std::string& sql) {
+  auto [it, inserted] = statements_.try_emplace(sql, nullptr);
+  if (!inserted) return {it->second, SQLITE_OK};
+  const int code = sqlite3_prepare_v2(db_, sql.c_str(), -1, &it->second, nullptr);
+  if (code != SQLITE_OK) {
+    sqlite3_finalize(it->second);
+    statements_.erase(it);
+    return {nullptr, code};
+  }
+  return {it->second, code};
+}
 
 absl::Status SqliteStore::Error(int code, const std::string& doing) {
   const std::string message = absl::StrCat("sqlite cache ", path_, ": ", doing, ": ",
@@ -191,9 +209,9 @@ absl::Status SqliteStore::PrepareSchema() {
       Exec(options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  Statement tables(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'");
+  Statement tables(Prepared("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"));
   if (tables.Step() != SQLITE_ROW) return Error(tables.code(), "reading the schema");
-  Statement format(db_, "SELECT value FROM cachelab_meta WHERE name = 'format'");
+  Statement format(Prepared("SELECT value FROM cachelab_meta WHERE name = 'format'"));
   const bool has_meta = format.code() == SQLITE_OK && format.Step() == SQLITE_ROW;
   if (tables.ColumnInt(0) > 0 && !has_meta) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -221,13 +239,13 @@ int64_t SqliteStore::NowNanos() const {
 }
 
 absl::StatusOr<int64_t> SqliteStore::PurgeExpired(int64_t now) {
-  Statement purge(db_, "DELETE FROM cachelab_entries WHERE deadline IS NOT NULL AND deadline <= ?");
+  Statement purge(Prepared("DELETE FROM cachelab_entries WHERE deadline IS NOT NULL AND deadline <= ?"));
   if (purge.Int(1, now).Step() != SQLITE_DONE) return Error(purge.code(), "purging");
   return sqlite3_changes(db_);
 }
 
 absl::StatusOr<std::optional<bool>> SqliteStore::DeleteKey(const std::string& key, int64_t now) {
-  Statement del(db_, "DELETE FROM cachelab_entries WHERE key = ? RETURNING deadline");
+  Statement del(Prepared("DELETE FROM cachelab_entries WHERE key = ? RETURNING deadline"));
   const int code = del.Blob(1, key).Step();
   if (code == SQLITE_DONE) return std::optional<bool>();
   if (code != SQLITE_ROW) return Error(code, "deleting");
@@ -239,15 +257,26 @@ absl::StatusOr<std::optional<bool>> SqliteStore::DeleteKey(const std::string& ke
 absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string& key) {
   MutexLock lock(&mu_);
   const int64_t now = NowNanos();
+  // A lookup commits only recency (and expirations): losing that to a power cut is harmless,
+  // so it is not worth an fsync; writes keep the configured durability.
+  if (options_.synchronous_full) {
+    CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
+  }
+  struct Restore {
+    SqliteStore* store;
+    ~Restore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (store) (void)store->Exec("PRAGMA synchronous=FULL");
+    }
+  } restore{options_.synchronous_full ? this : nullptr};
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  Statement get(db_, "SELECT value, deadline FROM cachelab_entries WHERE key = ?");
+  Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
   const int code = get.Blob(1, key).Step();
   std::optional<std::string> value;
   if (code == SQLITE_ROW && get.ColumnDeadline(1) > now) {
     value = get.ColumnBlob(0);
-    Statement touch(db_, absl::StrCat("UPDATE cachelab_entries SET last_use = ", kNextUse,
-                                      " WHERE key = ?"));
+    Statement touch(Prepared(absl::StrCat("UPDATE cachelab_entries SET last_use = ", kNextUse,
+                                      " WHERE key = ?")));
     if (touch.Blob(1, key).Step() != SQLITE_DONE) return Error(touch.code(), "updating use");
     ++txn.delta().hits;
   } else if (code == SQLITE_ROW) {
@@ -268,8 +297,8 @@ absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uin
                                    int64_t now) {
   bool purged = false;
   while (true) {
-    Statement count(db_, "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM cachelab_entries"
-                         " WHERE key != ?");
+    Statement count(Prepared("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM cachelab_entries"
+                         " WHERE key != ?"));
     if (count.Blob(1, key).Step() != SQLITE_ROW) return Error(count.code(), "counting");
     const uint64_t entries = count.ColumnInt(0);
     const uint64_t bytes = count.ColumnInt(1);
@@ -283,8 +312,8 @@ absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uin
       txn.delta().expirations += *expired;
       continue;
     }
-    Statement victim(db_, "DELETE FROM cachelab_entries WHERE key = (SELECT key FROM"
-                          " cachelab_entries WHERE key != ? ORDER BY last_use LIMIT 1)");
+    Statement victim(Prepared("DELETE FROM cachelab_entries WHERE key = (SELECT key FROM"
+                          " cachelab_entries WHERE key != ? ORDER BY last_use LIMIT 1)"));
     if (victim.Blob(1, key).Step() != SQLITE_DONE) return Error(victim.code(), "evicting");
     if (sqlite3_changes(db_) == 0) return absl::OkStatus();  // nothing left to evict
     ++txn.delta().evictions;
@@ -305,7 +334,7 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
       deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  Statement get(db_, "SELECT deadline FROM cachelab_entries WHERE key = ?");
+  Statement get(Prepared("SELECT deadline FROM cachelab_entries WHERE key = ?"));
   const int code = get.Blob(1, key).Step();
   if (code != SQLITE_ROW && code != SQLITE_DONE) return Error(code, "looking up");
   bool live = code == SQLITE_ROW && get.ColumnDeadline(0) > now;
@@ -323,11 +352,11 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
     return txn.Commit();
   }
   if (!live || options_.max_bytes) CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, now));
-  Statement write(db_, live ? absl::StrCat("UPDATE cachelab_entries SET value = ?2, deadline = ?3,"
+  Statement write(Prepared(live ? absl::StrCat("UPDATE cachelab_entries SET value = ?2, deadline = ?3,"
                                            " size = ?4, last_use = ", kNextUse, " WHERE key = ?1")
                             : absl::StrCat("INSERT INTO cachelab_entries(key, value, deadline,"
                                            " size, last_use) VALUES(?1, ?2, ?3, ?4, ", kNextUse,
-                                           ")"));
+                                           ")")));
   write.Blob(1, key).Blob(2, value).Deadline(3, until).Int(4, static_cast<int64_t>(size));
   if (write.Step() != SQLITE_DONE) return Error(write.code(), "writing");
   ++(live ? txn.delta().updates : txn.delta().insertions);
@@ -365,7 +394,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   if (!expired.ok()) return expired.status();
   txn.delta().expirations += *expired;
   std::vector<std::string> keys;
-  Statement all(db_, "SELECT key FROM cachelab_entries");
+  Statement all(Prepared("SELECT key FROM cachelab_entries"));
   int code;
   while ((code = all.Step()) == SQLITE_ROW) keys.push_back(all.ColumnBlob(0));
   if (code != SQLITE_DONE) return Error(code, "listing keys");

@@ -13,7 +13,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/status/statusor.h"
 #include "reference/cache.h"
@@ -21,6 +24,7 @@
 #include "reference/mutex.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace cachelab {
 
@@ -58,6 +62,8 @@ class SqliteStore final : public ByteStore {
   SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* db);
 
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The connection's prepared statement for `sql` (prepared once), and SQLite's result code.
+  std::pair<sqlite3_stmt*, int> Prepared(const std::string& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(int code, const std::string& doing) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PrepareSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NowNanos() const;
@@ -76,6 +82,7 @@ class SqliteStore final : public ByteStore {
   Mutex mu_;
   sqlite3* const db_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cachelab

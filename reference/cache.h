@@ -97,6 +97,7 @@ struct CacheStats {
   uint64_t evictions = 0;    // Live entries removed by the policy to make room.
   uint64_t expirations = 0;  // Entries removed because they had expired, however found.
   uint64_t removals = 0;     // Live entries removed by Erase, Clear or an already-expired insert.
+  uint64_t corrupt = 0;      // Stored entries found damaged, dropped and never returned.
 
   // Entries that should be live: insertions - evictions - expirations - removals. Equals Size()
   // for an engine whose entries only this handle has touched.

@@ -89,6 +89,23 @@ class EncodedCache final : public Cache<K, V> {
   const Capabilities capabilities_;
 };
 
+// Opens an engine over a ByteStore: validates `options` for `capabilities` (messages prefixed
+// by `engine`), calls `open_store()` (returning absl::StatusOr<std::unique_ptr<Store>>), and
+// wraps the store. Returns the first error.
+template <typename K, typename V, typename KeyCodec, typename ValueCodec, typename OpenStore>
+absl::StatusOr<std::unique_ptr<Cache<K, V>>> OpenEncodedCache(const CacheOptions& options,
+                                                              const Capabilities& capabilities,
+                                                              absl::string_view engine,
+                                                              OpenStore open_store) {
+  if (absl::Status valid = ValidateOptions(options, capabilities, engine); !valid.ok()) {
+    return valid;
+  }
+  auto store = open_store();
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Cache<K, V>>(
+      new EncodedCache<K, V, KeyCodec, ValueCodec>(*std::move(store), options, capabilities));
+}
+
 }  // namespace cachelab
 
 #endif  // CACHELAB_REFERENCE_CODEC_ENCODED_CACHE_H_

@@ -48,7 +48,6 @@ struct RedisCache {
   // location, a capacity), kUnavailable if the server cannot be reached.
   static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Open(const CacheOptions& options,
                                                            RedisOptions redis = {}) {
-    if (auto status = ValidateOptions(options, Declared(), "redis"); !status.ok()) return status;
     RedisStoreOptions store_options;
     store_options.host = redis.host;
     store_options.port = redis.port;
@@ -56,10 +55,8 @@ struct RedisCache {
     store_options.connect_timeout = redis.connect_timeout;
     store_options.command_timeout = redis.command_timeout;
     store_options.clock = options.clock;
-    auto store = RedisStore::Open(std::move(store_options));
-    if (!store.ok()) return store.status();
-    return std::unique_ptr<Cache<K, V>>(
-        new EncodedCache<K, V, KeyCodec, ValueCodec>(*std::move(store), options, Declared()));
+    return OpenEncodedCache<K, V, KeyCodec, ValueCodec>(
+        options, Declared(), "redis", [&] { return RedisStore::Open(std::move(store_options)); });
   }
 };
 

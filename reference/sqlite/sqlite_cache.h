@@ -53,7 +53,6 @@ struct SqliteCache {
   // that is not a cachelab cache, kDataLoss for a corrupt file.
   static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Open(const CacheOptions& options,
                                                            SqliteOptions sqlite = {}) {
-    if (auto status = ValidateOptions(options, Declared(), "sqlite"); !status.ok()) return status;
     SqliteStoreOptions store_options;
     store_options.directory = options.location;
     store_options.capacity = options.capacity;
@@ -61,10 +60,8 @@ struct SqliteCache {
     store_options.clock = options.clock;
     store_options.busy_timeout = sqlite.busy_timeout;
     store_options.synchronous_full = sqlite.synchronous_full;
-    auto store = SqliteStore::Open(std::move(store_options));
-    if (!store.ok()) return store.status();
-    return std::unique_ptr<Cache<K, V>>(
-        new EncodedCache<K, V, KeyCodec, ValueCodec>(*std::move(store), options, Declared()));
+    return OpenEncodedCache<K, V, KeyCodec, ValueCodec>(
+        options, Declared(), "sqlite", [&] { return SqliteStore::Open(std::move(store_options)); });
   }
 };
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "reference/private_directory.h"
 
 namespace cachelab {
 namespace {
@@ -66,25 +67,6 @@ absl::Status PosixError(const std::string& what, const std::string& path) {
       absl::StrCat("sqlite cache: cannot ", what, " ", path, ": ", std::strerror(errno)));
 }
 
-// Makes `directory` (0700) if missing; refuses anything that is not a usable directory.
-absl::Status PrepareDirectory(const std::string& directory) {
-  if (directory.empty()) {
-    return absl::InvalidArgumentError(
-        "sqlite cache: CacheOptions::location must name the directory to keep the cache in");
-  }
-  struct stat info;
-  if (stat(directory.c_str(), &info) != 0) {
-    if (errno != ENOENT || mkdir(directory.c_str(), 0700) != 0) {
-      return PosixError("create the directory", directory);
-    }
-  } else if (!S_ISDIR(info.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "sqlite cache: ", directory, " exists and is not a directory; choose another location"));
-  }
-  if (access(directory.c_str(), W_OK | X_OK) != 0) return PosixError("write in", directory);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless committed. Statistics deltas are applied only
@@ -133,7 +115,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
   if (options.max_bytes.has_value() && *options.max_bytes == 0) {
     return absl::InvalidArgumentError("sqlite cache: max_bytes must be at least 1");
   }
-  CACHELAB_RETURN_IF_ERROR(PrepareDirectory(options.directory));
+  CACHELAB_RETURN_IF_ERROR(PreparePrivateDirectory(options.directory, "sqlite cache"));
   const std::string path = options.directory + "/" + kFileName;
   // Create the file ourselves so that it (and SQLite's -wal and -shm beside it) is 0600.
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -272,10 +272,14 @@ class BatchLoader {
           });
         }
       }
+      // Destroys (not just cancels) the timer: the provider may drop the operation, and with
+      // it these hooks, after the loader and its executor are gone, and a timer must not
+      // outlive its executor. Completion always comes while the executor lives (a fired timer
+      // holds the pool's join() until it has run).
       void Release() {
         MutexLock lock(&mu);
         released = true;
-        if (timer) timer->cancel();
+        timer.reset();
         stop.reset();
       }
 

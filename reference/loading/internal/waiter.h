@@ -32,7 +32,7 @@ class Waiter : public std::enable_shared_from_this<Waiter<Result>> {
     if (done_.exchange(true)) return false;
     {
       MutexLock lock(&mu_);
-      if (timer_) timer_->cancel();
+      timer_.reset();  // destroyed, not just cancelled: a timer must not outlive its executor
     }
     std::function<void(Result)> deliver = std::move(deliver_);
     deliver(std::move(result));

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "reference/files/files_cache.h"
 #include "reference/memory/memory_cache.h"
 #include "reference/redis/redis_cache.h"
 #include "reference/redis/testing/redis_server.h"
@@ -40,6 +41,10 @@ std::unique_ptr<StringCache> Engine(const std::string& name) {
   if (name == "sqlite") {
     options.capacity = 2 * kKeys;
     return *SqliteCache<std::string, std::string>::Open(options);  // synchronous=FULL
+  }
+  if (name == "files") {
+    options.capacity = 2 * kKeys;
+    return *FilesCache<std::string, std::string>::Open(options);  // fsync on every write
   }
   auto server = testing::SharedRedisServer();
   if (!server.ok()) return nullptr;
@@ -70,12 +75,16 @@ void BM_LruGet(benchmark::State& state) { Get(state, "lru"); }
 void BM_LruSet(benchmark::State& state) { Set(state, "lru"); }
 void BM_SqliteCacheGet(benchmark::State& state) { Get(state, "sqlite"); }
 void BM_SqliteCacheSet(benchmark::State& state) { Set(state, "sqlite"); }
+void BM_FilesCacheGet(benchmark::State& state) { Get(state, "files"); }
+void BM_FilesCacheSet(benchmark::State& state) { Set(state, "files"); }
 void BM_RedisCacheGet(benchmark::State& state) { Get(state, "redis"); }
 void BM_RedisCacheSet(benchmark::State& state) { Set(state, "redis"); }
 BENCHMARK(BM_LruGet);
 BENCHMARK(BM_LruSet);
 BENCHMARK(BM_SqliteCacheGet);
 BENCHMARK(BM_SqliteCacheSet);
+BENCHMARK(BM_FilesCacheGet);
+BENCHMARK(BM_FilesCacheSet);
 BENCHMARK(BM_RedisCacheGet);
 BENCHMARK(BM_RedisCacheSet);
 

@@ -106,7 +106,9 @@ int64_t FileStore::NowNanos() const {
 }
 
 absl::Status FileStore::Unlink(const std::string& file_name) {
-  if (unlink(PathOf(file_name).c_str()) != 0 && errno != ENOENT) {
+  if (unlink(PathOf(file_name).c_str()) == 0) {
+    if (files_ > 0) --files_;
+  } else if (errno != ENOENT) {
     return absl::UnavailableError(absl::StrCat("files cache: cannot delete ", PathOf(file_name),
                                                ": ", std::strerror(errno)));
   }
@@ -192,10 +194,12 @@ absl::StatusOr<std::vector<FileStore::Found>> FileStore::Scan() {
     next_use_ = std::max<uint64_t>(next_use_, info.st_mtim.tv_sec + 1);
     live.push_back(Found{name, *std::move(header), info.st_mtim.tv_sec});
   }
+  files_ = live.size();
   return live;
 }
 
 absl::Status FileStore::MakeRoom() {
+  if (files_ < *options_.capacity) return absl::OkStatus();  // not full, even counting expired
   auto live = Scan();  // expired entries go first, counted
   if (!live.ok()) return live.status();
   std::sort(live->begin(), live->end(),
@@ -251,6 +255,7 @@ absl::Status FileStore::Store(const std::string& key, const std::string& value,
     return written;
   }
   ++(live ? stats_.updates : stats_.insertions);
+  if (!live) ++files_;
   return absl::OkStatus();
 }
 

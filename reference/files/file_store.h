@@ -9,8 +9,9 @@
 // each file's modification time; the next tick is found again on open.
 //
 // Thread-safety: all methods may be called from any thread (one mutex); one process at a time
-// (multi_process is not declared). Complexity: Lookup and overwrites O(1) file operations;
-// inserting into a full cache, Keys, Size, Clear and Stats scan the directory, O(n).
+// (multi_process is not declared). Complexity: Lookup, overwrites and inserts into a cache that
+// is not full are O(1) file operations; inserting into a full cache, Keys, Size, Clear and Stats
+// scan the directory, O(n).
 #ifndef CACHELAB_REFERENCE_FILES_FILE_STORE_H_
 #define CACHELAB_REFERENCE_FILES_FILE_STORE_H_
 
@@ -63,7 +64,7 @@ class FileStore final : public ByteStore {
   absl::Status Write(const files_internal::Entry& entry, const std::string& file_name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Touch(const std::string& file_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Unlink(const std::string& file_name);
+  absl::Status Unlink(const std::string& file_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every entry file: deletes damaged and expired ones (counted); returns the live ones.
   absl::StatusOr<std::vector<Found>> Scan() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status MakeRoom() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -72,6 +73,9 @@ class FileStore final : public ByteStore {
   const files_internal::Sealing sealing_;
   Mutex mu_;
   uint64_t next_use_ ABSL_GUARDED_BY(mu_) = 1;
+  // Entry files in the directory, expired ones included; exact for this process, refreshed by
+  // every Scan. Only a cache that may be full is scanned on insert.
+  size_t files_ ABSL_GUARDED_BY(mu_) = 0;
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -12,14 +12,12 @@
 #ifndef CACHELAB_PROPERTIES_BATTERY_H_
 #define CACHELAB_PROPERTIES_BATTERY_H_
 
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <memory>
 #include <tuple>
 #include <string>
 #include <utility>
 
+#include "conformance/internal/location.h"
 #include "conformance/models/model_cache.h"
 #include "gtest/gtest.h"
 #include "properties/commands.h"
@@ -48,15 +46,6 @@ inline Setup DrawSetup(const Capabilities& caps) {
       });
 }
 
-// A path under the test's temporary directory that does not exist yet (persistent engines
-// create it), so every sequence starts from an empty cache.
-inline std::string FreshLocation() {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir = std::string(tmp ? tmp : "/tmp") + "/cachelab-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) RC_FAIL("cannot make a temporary directory");
-  return dir + "/cache";
-}
-
 // Runs one generated command sequence against a fresh engine from `Factory`.
 template <typename Factory>
 void CheckOneSequence(bool with_model) {
@@ -68,7 +57,9 @@ void CheckOneSequence(bool with_model) {
   options.default_ttl = setup.default_ttl;
   options.clock = sys.clock;
   options.seed = 7;
-  options.location = FreshLocation();
+  auto location = conformance::NewCacheLocation();  // every sequence starts empty
+  if (!location.ok()) RC_FAIL(location.status().ToString());
+  options.location = *location;
   auto engine = Factory::template Create<std::string, std::string>(options);
   RC_ASSERT(engine.ok());
   sys.engine = *std::move(engine);

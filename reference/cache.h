@@ -105,6 +105,17 @@ struct CacheStats {
     return static_cast<int64_t>(insertions) - static_cast<int64_t>(evictions) -
            static_cast<int64_t>(expirations) - static_cast<int64_t>(removals);
   }
+  CacheStats& operator+=(const CacheStats& other) {
+    hits += other.hits;
+    misses += other.misses;
+    insertions += other.insertions;
+    updates += other.updates;
+    evictions += other.evictions;
+    expirations += other.expirations;
+    removals += other.removals;
+    corrupt += other.corrupt;
+    return *this;
+  }
   friend bool operator==(const CacheStats&, const CacheStats&) = default;
 };
 

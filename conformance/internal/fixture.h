@@ -4,9 +4,6 @@
 #ifndef CACHELAB_CONFORMANCE_INTERNAL_FIXTURE_H_
 #define CACHELAB_CONFORMANCE_INTERNAL_FIXTURE_H_
 
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +12,7 @@
 #include <vector>
 
 #include "conformance/internal/checked_cache.h"
+#include "conformance/internal/location.h"
 #include "gtest/gtest.h"
 #include "reference/cache.h"
 
@@ -53,14 +51,11 @@ class CacheTest : public ::testing::Test {
     return options;
   }
 
-  // A fresh path under the test's temporary directory; its parent exists, it does not.
+  // A fresh location (see location.h); a failure fails the test.
   static std::string NewLocation() {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    std::string pattern = std::string(tmp ? tmp : "/tmp") + "/cachelab-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      ADD_FAILURE() << "cannot make a temporary directory under " << pattern;
-    }
-    return pattern + "/cache";
+    auto location = NewCacheLocation();
+    if (!location.ok()) ADD_FAILURE() << location.status();
+    return location.value_or("");
   }
 
   // Creates an engine through the factory; a creation failure fails the test and yields an

@@ -27,8 +27,13 @@ class ByteStore {
                              absl::Time deadline) = 0;
   virtual absl::StatusOr<bool> Erase(const std::string& key) = 0;
   virtual absl::Status Clear() = 0;
-  virtual absl::StatusOr<size_t> Size() = 0;
   virtual absl::StatusOr<std::vector<std::string>> Keys() = 0;
+  // The number of live keys. Stores with a cheaper count may override it.
+  virtual absl::StatusOr<size_t> Size() {
+    auto keys = Keys();
+    if (!keys.ok()) return keys.status();
+    return keys->size();
+  }
   virtual CacheStats Stats() = 0;
   virtual std::optional<size_t> capacity() const = 0;
 };

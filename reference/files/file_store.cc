@@ -290,11 +290,6 @@ absl::StatusOr<std::vector<std::string>> FileStore::Keys() {
   return keys;
 }
 
-absl::StatusOr<size_t> FileStore::Size() {
-  auto keys = Keys();
-  if (!keys.ok()) return keys.status();
-  return keys->size();
-}
 
 CacheStats FileStore::Stats() {
   MutexLock lock(&mu_);

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "asio.hpp"
 #include "reference/cache.h"
@@ -75,15 +76,16 @@ struct BatchResult {
     std::string message;
     std::optional<absl::StatusCode> code;
     int failed = 0;
-    absl::flat_hash_map<K, bool> seen;
+    absl::flat_hash_set<K> seen, failed_keys;
     for (const Item& item : items) {
-      if (item.answer.ok() || !seen.try_emplace(item.key, true).second) continue;
+      seen.insert(item.key);
+      if (item.answer.ok() || !failed_keys.insert(item.key).second) continue;
       if (!code) code = item.answer.status().code();
       absl::StrAppend(&message, failed++ ? "; " : "", item.key, ": ",
                       item.answer.status().ToString());
     }
     if (!code) return absl::OkStatus();
-    return absl::Status(*code, absl::StrCat(failed, " of ", ToMap().size(),
+    return absl::Status(*code, absl::StrCat(failed, " of ", seen.size(),
                                             " keys failed: ", message));
   }
 };

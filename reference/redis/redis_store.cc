@@ -226,11 +226,6 @@ absl::StatusOr<std::vector<std::string>> RedisStore::Keys() {
   return live;
 }
 
-absl::StatusOr<size_t> RedisStore::Size() {
-  auto keys = Keys();
-  if (!keys.ok()) return keys.status();
-  return keys->size();
-}
 
 CacheStats RedisStore::Stats() {
   MutexLock lock(&mu_);

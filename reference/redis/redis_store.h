@@ -47,7 +47,6 @@ class RedisStore final : public ByteStore {
                      absl::Time deadline) override;
   absl::StatusOr<bool> Erase(const std::string& key) override;
   absl::Status Clear() override;
-  absl::StatusOr<size_t> Size() override;
   absl::StatusOr<std::vector<std::string>> Keys() override;
   CacheStats Stats() override;
   std::optional<size_t> capacity() const override { return std::nullopt; }

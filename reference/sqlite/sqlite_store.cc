@@ -84,14 +84,7 @@ class SqliteStore::Transaction {
     absl::Status status = store_.Exec("COMMIT");
     if (!status.ok()) return status;
     committed_ = true;
-    CacheStats& s = store_.stats_;
-    s.hits += delta_.hits;
-    s.misses += delta_.misses;
-    s.insertions += delta_.insertions;
-    s.updates += delta_.updates;
-    s.evictions += delta_.evictions;
-    s.expirations += delta_.expirations;
-    s.removals += delta_.removals;
+    store_.stats_ += delta_;
     return absl::OkStatus();
   }
 
@@ -384,11 +377,6 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   return keys;
 }
 
-absl::StatusOr<size_t> SqliteStore::Size() {
-  auto keys = Keys();
-  if (!keys.ok()) return keys.status();
-  return keys->size();
-}
 
 CacheStats SqliteStore::Stats() {
   MutexLock lock(&mu_);

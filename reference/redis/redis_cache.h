@@ -14,49 +14,27 @@
 #define CACHELAB_REFERENCE_REDIS_REDIS_CACHE_H_
 
 #include <memory>
-#include <string>
-#include <utility>
 
 #include "reference/codec/codec.h"
-#include "reference/codec/encoded_cache.h"
+#include "reference/codec/remote_cache.h"
 #include "reference/redis/redis_store.h"
 
 namespace cachelab {
 
-struct RedisOptions {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  absl::Duration connect_timeout = absl::Seconds(1);
-  absl::Duration command_timeout = absl::Seconds(1);
+// Where the Redis server is (port 6379 unless told otherwise) and how long to wait for it.
+struct RedisOptions : ServerOptions {
+  RedisOptions() : ServerOptions(6379) {}
 };
 
 template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
 struct RedisCache {
-  static Capabilities Declared() {
-    Capabilities caps;
-    caps.eviction = EvictionPolicy::kNone;
-    caps.per_entry_ttl = true;
-    caps.default_ttl = true;
-    caps.thread_safe = true;
-    caps.persistent = true;
-    caps.multi_process = true;
-    caps.server_evicts = true;
-    return caps;
-  }
+  static Capabilities Declared() { return RemoteCapabilities(); }
 
   // Connects to the server. Returns kInvalidArgument for options it cannot honour (an empty
   // location, a capacity), kUnavailable if the server cannot be reached.
   static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Open(const CacheOptions& options,
-                                                           RedisOptions redis = {}) {
-    RedisStoreOptions store_options;
-    store_options.host = redis.host;
-    store_options.port = redis.port;
-    store_options.name_space = options.location;
-    store_options.connect_timeout = redis.connect_timeout;
-    store_options.command_timeout = redis.command_timeout;
-    store_options.clock = options.clock;
-    return OpenEncodedCache<K, V, KeyCodec, ValueCodec>(
-        options, Declared(), "redis", [&] { return RedisStore::Open(std::move(store_options)); });
+                                                           const RedisOptions& redis = {}) {
+    return OpenRemoteCache<RedisStore, K, V, KeyCodec, ValueCodec>(options, redis, "redis");
   }
 };
 

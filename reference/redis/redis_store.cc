@@ -65,7 +65,7 @@ std::string GlobLiteral(const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Open(RedisStoreOptions options) {
+absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Open(RemoteStoreOptions options) {
   if (options.name_space.empty()) {
     return absl::InvalidArgumentError(
         "redis cache: CacheOptions::location must name the namespace to keep keys in");
@@ -76,7 +76,7 @@ absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Open(RedisStoreOptions o
   return store;
 }
 
-RedisStore::RedisStore(RedisStoreOptions options)
+RedisStore::RedisStore(RemoteStoreOptions options)
     : options_(std::move(options)), prefix_("cachelab:" + options_.name_space + ":") {}
 
 RedisStore::~RedisStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -85,13 +85,13 @@ RedisStore::~RedisStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 absl::Status RedisStore::Unavailable(const std::string& why) const {
   return absl::UnavailableError(
-      absl::StrCat("redis cache ", options_.host, ":", options_.port, ": ", why));
+      absl::StrCat("redis cache ", options_.server.host, ":", options_.server.port, ": ", why));
 }
 
 absl::Status RedisStore::Connect() {
   if (context_ != nullptr) redisFree(context_);
-  context_ = redisConnectWithTimeout(options_.host.c_str(), options_.port,
-                                     absl::ToTimeval(options_.connect_timeout));
+  context_ = redisConnectWithTimeout(options_.server.host.c_str(), options_.server.port,
+                                     absl::ToTimeval(options_.server.connect_timeout));
   if (context_ == nullptr) return Unavailable("cannot allocate a connection");
   if (context_->err != 0) {
     const std::string why = context_->errstr;
@@ -99,7 +99,7 @@ absl::Status RedisStore::Connect() {
     context_ = nullptr;
     return Unavailable(absl::StrCat("cannot connect: ", why));
   }
-  redisSetTimeout(context_, absl::ToTimeval(options_.command_timeout));
+  redisSetTimeout(context_, absl::ToTimeval(options_.server.command_timeout));
   return absl::OkStatus();
 }
 

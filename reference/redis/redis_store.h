@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "reference/codec/encoded_cache.h"
+#include "reference/codec/remote_cache.h"
 #include "reference/mutex.h"
 
 struct redisContext;
@@ -27,19 +27,11 @@ struct redisReply;
 
 namespace cachelab {
 
-struct RedisStoreOptions {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string name_space;  // keys live under "cachelab:<name_space>:"
-  absl::Duration connect_timeout = absl::Seconds(1);
-  absl::Duration command_timeout = absl::Seconds(1);
-  std::shared_ptr<const Clock> clock;  // null: DefaultClock()
-};
-
 class RedisStore final : public ByteStore {
  public:
-  // Connects (and PINGs) once; returns kUnavailable if the server cannot be reached.
-  static absl::StatusOr<std::unique_ptr<RedisStore>> Open(RedisStoreOptions options);
+  // Connects (and PINGs) once; returns kInvalidArgument for an empty namespace, kUnavailable
+  // if the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<RedisStore>> Open(RemoteStoreOptions options);
   ~RedisStore() override;
 
   absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) override;
@@ -52,7 +44,7 @@ class RedisStore final : public ByteStore {
   std::optional<size_t> capacity() const override { return std::nullopt; }
 
  private:
-  explicit RedisStore(RedisStoreOptions options);
+  explicit RedisStore(RemoteStoreOptions options);
 
   // Runs one command; reconnects first if the last one lost the connection.
   absl::StatusOr<std::unique_ptr<redisReply, void (*)(void*)>> Command(
@@ -64,7 +56,7 @@ class RedisStore final : public ByteStore {
   absl::StatusOr<std::vector<std::string>> Sweep(uint64_t& expired)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const RedisStoreOptions options_;
+  const RemoteStoreOptions options_;
   const std::string prefix_;
   Mutex mu_;
   redisContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;

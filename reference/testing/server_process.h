@@ -1,0 +1,70 @@
+// ServerProcess: a real server program (redis-server, memcached) started by a test on a free
+// loopback port and stopped with it. Start() returns once the server has printed the line that
+// says it is ready; the destructor, and the test process's death (PR_SET_PDEATHSIG), stop it,
+// so nothing is left running. Not thread-safe: owned by one test.
+#ifndef CACHELAB_REFERENCE_TESTING_SERVER_PROCESS_H_
+#define CACHELAB_REFERENCE_TESTING_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cachelab::testing {
+
+// Returns a loopback TCP port that the kernel says is free now (another process may take it
+// before the server binds it; the server then fails to start and Start() says so).
+absl::StatusOr<int> FreeLoopbackPort();
+
+class ServerProcess {
+ public:
+  enum class Stream { kStdout, kStderr };
+
+  // Runs argv[0] (an absolute path) with `argv`, a server that listens on loopback `port`, and
+  // waits until a line of its `ready_on` stream
+  // contains `ready_text`. Returns kUnavailable, with what the server printed and `hint`, if it
+  // exits first. After the ready line the stream is closed; the server must ignore SIGPIPE.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::vector<std::string>& argv,
+                                                              int port, Stream ready_on,
+                                                              const std::string& ready_text,
+                                                              const std::string& hint);
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  // Stops the server (SIGKILL: memcached takes a second to stop gracefully) and waits for it
+  // to exit. Idempotent.
+  void Stop();
+
+ private:
+  ServerProcess(pid_t pid, int port) : pid_(pid), port_(port) {}
+  pid_t pid_;
+  const int port_;
+};
+
+// The one server of type `Server` (a class with a static Start(int port) returning
+// absl::StatusOr<std::unique_ptr<ServerProcess>>) for the whole test process: started on first
+// use on a free port, stopped at exit.
+template <typename Server>
+absl::StatusOr<ServerProcess*> SharedServer() {
+  static auto* const server =
+      new absl::StatusOr<std::unique_ptr<ServerProcess>>(Server::Start(0));
+  static const bool stop_at_exit = [] {
+    std::atexit([] {
+      if (server->ok()) server->value()->Stop();
+    });
+    return true;
+  }();
+  (void)stop_at_exit;
+  if (!server->ok()) return server->status();
+  return server->value().get();
+}
+
+}  // namespace cachelab::testing
+
+#endif  // CACHELAB_REFERENCE_TESTING_SERVER_PROCESS_H_

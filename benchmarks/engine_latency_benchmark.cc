@@ -1,11 +1,13 @@
 // Single-thread get and set latency of each engine, next to the raw operations they are built
 // on, in one run: raw SQLite point lookups (a prepared SELECT by primary key on a two-column
-// table, WAL, same synchronous setting) and raw hiredis GET round trips to the same server.
+// table, WAL, same synchronous setting), raw hiredis GET round trips to the same redis-server,
+// and raw libmemcached get and set round trips to the same memcached.
 // Run with -c opt: bazel run -c opt //benchmarks:engine_latency_benchmark
 #include <sqlite3.h>
 #include <stdlib.h>
 
 #include <hiredis/hiredis.h>
+#include <libmemcached/memcached.h>
 
 #include <memory>
 #include <string>
@@ -13,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "reference/files/files_cache.h"
+#include "reference/memcached/memcached_cache.h"
+#include "reference/memcached/testing/memcached_server.h"
 #include "reference/memory/memory_cache.h"
 #include "reference/redis/redis_cache.h"
 #include "reference/redis/testing/redis_server.h"
@@ -45,6 +49,13 @@ std::unique_ptr<StringCache> Engine(const std::string& name) {
   if (name == "files") {
     options.capacity = 2 * kKeys;
     return *FilesCache<std::string, std::string>::Open(options);  // fsync on every write
+  }
+  if (name == "memcached") {
+    auto server = testing::SharedMemcachedServer();
+    if (!server.ok()) return nullptr;
+    MemcachedOptions memcached;
+    memcached.port = (*server)->port();
+    return *MemcachedCache<std::string, std::string>::Open(options, memcached);
   }
   auto server = testing::SharedRedisServer();
   if (!server.ok()) return nullptr;
@@ -79,6 +90,20 @@ void BM_FilesCacheGet(benchmark::State& state) { Get(state, "files"); }
 void BM_FilesCacheSet(benchmark::State& state) { Set(state, "files"); }
 void BM_RedisCacheGet(benchmark::State& state) { Get(state, "redis"); }
 void BM_RedisCacheSet(benchmark::State& state) { Set(state, "redis"); }
+void BM_MemcachedCacheGet(benchmark::State& state) { Get(state, "memcached"); }
+void BM_MemcachedCacheSet(benchmark::State& state) { Set(state, "memcached"); }
+// Sets of keys never written before: the memcached engine's `add` succeeds in one round trip,
+// where an overwrite takes three (add, gets, cas).
+void BM_MemcachedCacheInsertNew(benchmark::State& state) {
+  auto cache = Engine("memcached");
+  if (cache == nullptr) return state.SkipWithError("no engine");
+  int64_t i = 0;
+  for (auto _ : state) {
+    if (!cache->Insert(absl::StrCat("new", i++), kValue).ok()) {
+      return state.SkipWithError("insert failed");
+    }
+  }
+}
 BENCHMARK(BM_LruGet);
 BENCHMARK(BM_LruSet);
 BENCHMARK(BM_SqliteCacheGet);
@@ -87,6 +112,9 @@ BENCHMARK(BM_FilesCacheGet);
 BENCHMARK(BM_FilesCacheSet);
 BENCHMARK(BM_RedisCacheGet);
 BENCHMARK(BM_RedisCacheSet);
+BENCHMARK(BM_MemcachedCacheGet);
+BENCHMARK(BM_MemcachedCacheSet);
+BENCHMARK(BM_MemcachedCacheInsertNew);
 
 // The floor under the SQLite engine: a point lookup by primary key with a prepared statement.
 void BM_RawSqlitePointLookup(benchmark::State& state) {
@@ -137,6 +165,50 @@ void BM_RawHiredisGet(benchmark::State& state) {
   redisFree(c);
 }
 BENCHMARK(BM_RawHiredisGet);
+
+// The floor under the memcached engine: one get, or one set, round trip on the same server.
+memcached_st* RawMemcached() {
+  auto server = testing::SharedMemcachedServer();
+  if (!server.ok()) return nullptr;
+  memcached_st* client = memcached_create(nullptr);
+  memcached_behavior_set(client, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+  memcached_server_add(client, "127.0.0.1", static_cast<in_port_t>((*server)->port()));
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "raw:" + Key(i);
+    memcached_set(client, key.data(), key.size(), kValue.data(), kValue.size(), 0, 0);
+  }
+  return client;
+}
+void BM_RawLibmemcachedGet(benchmark::State& state) {
+  memcached_st* client = RawMemcached();
+  if (client == nullptr) return state.SkipWithError("no memcached");
+  int64_t i = 0;
+  for (auto _ : state) {
+    const std::string key = "raw:" + Key(i++);
+    size_t length = 0;
+    uint32_t flags = 0;
+    memcached_return_t code;
+    char* value = memcached_get(client, key.data(), key.size(), &length, &flags, &code);
+    if (value == nullptr) return state.SkipWithError("miss");
+    free(value);
+  }
+  memcached_free(client);
+}
+void BM_RawLibmemcachedSet(benchmark::State& state) {
+  memcached_st* client = RawMemcached();
+  if (client == nullptr) return state.SkipWithError("no memcached");
+  int64_t i = 0;
+  for (auto _ : state) {
+    const std::string key = "raw:" + Key(i++);
+    if (memcached_set(client, key.data(), key.size(), kValue.data(), kValue.size(), 0, 0) !=
+        MEMCACHED_SUCCESS) {
+      return state.SkipWithError("set failed");
+    }
+  }
+  memcached_free(client);
+}
+BENCHMARK(BM_RawLibmemcachedGet);
+BENCHMARK(BM_RawLibmemcachedSet);
 
 }  // namespace
 }  // namespace cachelab

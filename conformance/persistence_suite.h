@@ -1,8 +1,8 @@
 // PersistenceSuite: what engines that declare `persistent` or `multi_process` promise: every
 // acknowledged write survives closing and reopening the same location, deadlines included;
-// another process sees the writes; an empty location is refused; and for engines whose location
-// is a local directory, an unusable one is refused naming it, and it is private (a directory of
-// mode 0700, files of mode 0600).
+// another process sees the writes, and processes racing on one cache count each change once; an
+// empty location is refused; and for engines whose location is a local directory, an unusable
+// one is refused naming it, and it is private (a directory of mode 0700, files of mode 0600).
 #ifndef CACHELAB_CONFORMANCE_PERSISTENCE_SUITE_H_
 #define CACHELAB_CONFORMANCE_PERSISTENCE_SUITE_H_
 
@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "conformance/internal/fixture.h"
 
 namespace cachelab::conformance {
@@ -100,6 +101,62 @@ TYPED_TEST_P(PersistenceSuite, AnotherProcessSeesTheWrites) {
   EXPECT_EQ(Get(parent, std::string("from-child")), "c");
 }
 
+// Processes racing on a few keys: each change is counted by exactly one of them, so the sum of
+// their statistics' balances is the number of entries left, and a hit returns a value written.
+TYPED_TEST_P(PersistenceSuite, ProcessesRacingOnOneCacheCountEachChangeOnce) {
+  CACHELAB_REQUIRE(this->Caps().multi_process, "not shared between processes");
+  constexpr int kProcesses = 3, kCalls = 300, kKeys = 5;
+  const CacheOptions options = this->Options(2 * kKeys);  // bounded engines never evict here
+  // Opened first, so that whatever the factory sets up (a server) is shared with the children.
+  StringCache& parent = this->Make(options);
+  int pipes[kProcesses][2];
+  pid_t children[kProcesses];
+  for (int p = 0; p < kProcesses; ++p) {
+    ASSERT_EQ(pipe(pipes[p]), 0);
+    children[p] = fork();
+    ASSERT_GE(children[p], 0);
+    if (children[p] == 0) {  // no gtest in here: the exit code is the verdict
+      auto engine = TypeParam::template Create<std::string, std::string>(options);
+      if (!engine.ok()) _exit(2);
+      uint64_t state = 0x9e3779b97f4a7c15u * (p + 1);
+      for (int call = 0; call < kCalls; ++call) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        const std::string key = "k" + std::to_string((state >> 33) % kKeys);
+        const int op = static_cast<int>((state >> 13) % 3);
+        if (op == 0 && !(*engine)->Insert(key, key + ":" + std::to_string(p)).ok()) _exit(3);
+        if (op == 1 && !(*engine)->Erase(key).ok()) _exit(3);
+        if (op == 2) {
+          auto found = (*engine)->Lookup(key);
+          if (!found.ok()) _exit(3);
+          if (found->has_value() && (*found)->rfind(key + ":", 0) != 0) _exit(4);
+        }
+      }
+      const CacheStats stats = (*engine)->Stats();
+      _exit(write(pipes[p][1], &stats, sizeof(stats)) == sizeof(stats) ? 0 : 5);
+    }
+    close(pipes[p][1]);
+  }
+  int64_t balance = 0;
+  std::string counted;
+  for (int p = 0; p < kProcesses; ++p) {
+    CacheStats stats;
+    const bool got = read(pipes[p][0], &stats, sizeof(stats)) == sizeof(stats);
+    close(pipes[p][0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(children[p], &status, 0), children[p]);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "process " << p << ": 2 could not open, 3 a call "
+                                      << "failed, 4 a hit returned a value never written";
+    ASSERT_TRUE(got);
+    balance += stats.Balance();
+    counted += absl::StrCat(" process ", p, ": insertions ", stats.insertions, " updates ",
+                            stats.updates, " removals ", stats.removals, " expirations ",
+                            stats.expirations, " evictions ", stats.evictions, ";");
+  }
+  EXPECT_EQ(balance, static_cast<int64_t>(SizeOf(parent)))
+      << "insertions - removals - expirations - evictions over all processes:" << counted;
+}
+
 TYPED_TEST_P(PersistenceSuite, AFileWhereTheDirectoryShouldBeIsRefused) {
   CACHELAB_REQUIRE(this->Caps().local_files, "location is not a directory");
   CacheOptions options = this->Options(8);
@@ -145,7 +202,9 @@ TYPED_TEST_P(PersistenceSuite, LocationIsPrivate) {
 
 REGISTER_TYPED_TEST_SUITE_P(PersistenceSuite, ReopenKeepsEveryAcknowledgedWrite,
                             ReopenKeepsDeadlines, ReopenAfterClearIsEmpty,
-                            AnotherProcessSeesTheWrites, AFileWhereTheDirectoryShouldBeIsRefused,
+                            AnotherProcessSeesTheWrites,
+                            ProcessesRacingOnOneCacheCountEachChangeOnce,
+                            AFileWhereTheDirectoryShouldBeIsRefused,
                             EmptyLocationIsRefused, LocationIsPrivate);
 
 }  // namespace cachelab::conformance

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "reference/memcached/internal/entry.h"
 
 namespace cachelab::testing {
 namespace {
@@ -52,6 +53,20 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> MemcachedServer::Start(
   });
   if (!quiet.ok()) return quiet;
   return server;
+}
+
+absl::StatusOr<bool> MarkFirstUse(int port, const std::string& name_space) {
+  // Not under "cachelab:", so no engine's namespace lists it.
+  const std::string marker = "factory-seen:" + memcached_internal::ItemPrefix(name_space);
+  memcached_st* client = memcached_create(nullptr);
+  memcached_server_add(client, "127.0.0.1", static_cast<in_port_t>(port));
+  const memcached_return_t code =
+      memcached_add(client, marker.data(), marker.size(), "1", 1, 0, 0);
+  const std::string why = memcached_strerror(client, code);
+  memcached_free(client);
+  if (code == MEMCACHED_SUCCESS) return true;
+  if (code == MEMCACHED_NOTSTORED || code == MEMCACHED_DATA_EXISTS) return false;
+  return absl::UnavailableError(absl::StrCat("memcached on port ", port, ": add: ", why));
 }
 
 absl::Status FlushMemcachedServer(int port) {

@@ -24,6 +24,10 @@ inline absl::StatusOr<ServerProcess*> SharedMemcachedServer() {
   return SharedServer<MemcachedServer>();
 }
 
+// Records that namespace `name_space` is in use on the server; returns true if no one had
+// recorded it before (since the last flush). Returns kUnavailable if it cannot be reached.
+absl::StatusOr<bool> MarkFirstUse(int port, const std::string& name_space);
+
 // Empties the server (flush_all). Returns kUnavailable if it cannot be reached.
 absl::Status FlushMemcachedServer(int port);
 

@@ -82,6 +82,16 @@ void Set(benchmark::State& state, const std::string& name) {
     if (!cache->Insert(Key(i++), kValue).ok()) return state.SkipWithError("insert failed");
   }
 }
+// Listing the keys of a cache of kKeys entries (the remote engines walk their namespace).
+void ListKeys(benchmark::State& state, const std::string& name) {
+  auto cache = Engine(name);
+  if (cache == nullptr) return state.SkipWithError("no engine");
+  for (int i = 0; i < kKeys; ++i) (void)cache->Insert(Key(i), kValue);
+  for (auto _ : state) {
+    auto keys = cache->Keys();
+    if (!keys.ok() || keys->size() != kKeys) return state.SkipWithError("wrong keys");
+  }
+}
 void BM_LruGet(benchmark::State& state) { Get(state, "lru"); }
 void BM_LruSet(benchmark::State& state) { Set(state, "lru"); }
 void BM_SqliteCacheGet(benchmark::State& state) { Get(state, "sqlite"); }
@@ -115,6 +125,10 @@ BENCHMARK(BM_RedisCacheSet);
 BENCHMARK(BM_MemcachedCacheGet);
 BENCHMARK(BM_MemcachedCacheSet);
 BENCHMARK(BM_MemcachedCacheInsertNew);
+void BM_RedisCacheKeys(benchmark::State& state) { ListKeys(state, "redis"); }
+void BM_MemcachedCacheKeys(benchmark::State& state) { ListKeys(state, "memcached"); }
+BENCHMARK(BM_RedisCacheKeys);
+BENCHMARK(BM_MemcachedCacheKeys);
 
 // The floor under the SQLite engine: a point lookup by primary key with a prepared statement.
 void BM_RawSqlitePointLookup(benchmark::State& state) {

@@ -14,6 +14,7 @@ namespace {
 // Deadlines are 20-digit decimal text, so equal-length string comparison in Lua is exact.
 constexpr int kDeadlineDigits = 20;
 constexpr absl::Duration kServerGrace = absl::Hours(1);
+constexpr size_t kBatch = 500;  // commands per pipelined batch (and SCAN's COUNT hint)
 
 std::string DeadlineText(int64_t nanos) { return absl::StrFormat("%020d", nanos); }
 
@@ -103,28 +104,42 @@ absl::Status RedisStore::Connect() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<redisReply, void (*)(void*)>> RedisStore::Command(
-    const std::vector<std::string>& args) {
+absl::StatusOr<RedisStore::Reply> RedisStore::Command(const std::vector<std::string>& args) {
+  auto replies = Pipeline({args});
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
   if (context_ == nullptr || context_->err != 0) {
     if (absl::Status status = Connect(); !status.ok()) return status;
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const std::string& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
+  for (const std::vector<std::string>& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    redisAppendCommandArgv(context_, static_cast<int>(args.size()), argv.data(), lengths.data());
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(args.size()), argv.data(), lengths.data()));
-  if (reply == nullptr) {
-    return Unavailable(absl::StrCat("lost the server (", context_->errstr, "); will reconnect"));
+  std::vector<Reply> replies;
+  absl::Status refused;
+  for (const std::vector<std::string>& args : commands) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      return Unavailable(absl::StrCat("lost the server (", context_->errstr, "); will reconnect"));
+    }
+    Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
+    if (reply->type == REDIS_REPLY_ERROR && refused.ok()) {  // read on: the replies must drain
+      refused = absl::InternalError(absl::StrCat("redis cache: the server refused ", args[0], ": ",
+                                                 std::string(reply->str, reply->len)));
+    }
+    replies.push_back(std::move(reply));
   }
-  std::unique_ptr<redisReply, void (*)(void*)> owned(reply, freeReplyObject);
-  if (reply->type == REDIS_REPLY_ERROR) {
-    return absl::InternalError(absl::StrCat("redis cache: the server refused ", args[0], ": ",
-                                            std::string(reply->str, reply->len)));
-  }
-  return owned;
+  if (!refused.ok()) return refused;
+  return replies;
 }
 
 std::string RedisStore::Now() const {
@@ -181,19 +196,25 @@ absl::StatusOr<std::vector<std::string>> RedisStore::Sweep(uint64_t& expired) {
   std::string cursor = "0";
   const std::string pattern = GlobLiteral(prefix_) + "*";
   do {
-    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"});
+    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", absl::StrCat(kBatch)});
     if (!page.ok()) return page.status();
     if ((*page)->type != REDIS_REPLY_ARRAY || (*page)->elements != 2) {
       return absl::InternalError("redis cache: unexpected SCAN reply");
     }
     cursor.assign((*page)->element[0]->str, (*page)->element[0]->len);
     const redisReply* keys = (*page)->element[1];
+    std::vector<std::string> names;
+    std::vector<std::vector<std::string>> classify;
+    const std::string now = Now();
     for (size_t i = 0; i < keys->elements; ++i) {
-      std::string full(keys->element[i]->str, keys->element[i]->len);
-      auto state = Command({"EVAL", kClassify, "1", full, Now(), "0"});
-      if (!state.ok()) return state.status();
-      if ((*state)->integer == 1) ++expired;
-      if ((*state)->integer == 2) live.push_back(full.substr(prefix_.size()));
+      names.emplace_back(keys->element[i]->str, keys->element[i]->len);
+      classify.push_back({"EVAL", kClassify, "1", names.back(), now, "0"});
+    }
+    auto states = Pipeline(classify);
+    if (!states.ok()) return states.status();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if ((*states)[i]->integer == 1) ++expired;
+      if ((*states)[i]->integer == 2) live.push_back(names[i].substr(prefix_.size()));
     }
   } while (cursor != "0");
   // SCAN may return a key twice; each live key is listed once.
@@ -208,12 +229,18 @@ absl::Status RedisStore::Clear() {
   auto live = Sweep(expired);
   stats_.expirations += expired;
   if (!live.ok()) return live.status();
-  for (const std::string& key : *live) {
-    auto reply = Command({"EVAL", kClassify, "1", prefix_ + key, Now(), "1"});
-    if (!reply.ok()) return reply.status();
-    const int found = static_cast<int>((*reply)->integer);
-    if (found == 1) ++stats_.expirations;
-    if (found == 2) ++stats_.removals;
+  for (size_t begin = 0; begin < live->size(); begin += kBatch) {
+    std::vector<std::vector<std::string>> removes;
+    const std::string now = Now();
+    for (size_t i = begin; i < std::min(live->size(), begin + kBatch); ++i) {
+      removes.push_back({"EVAL", kClassify, "1", prefix_ + (*live)[i], now, "1"});
+    }
+    auto replies = Pipeline(removes);
+    if (!replies.ok()) return replies.status();
+    for (const Reply& reply : *replies) {
+      if (reply->integer == 1) ++stats_.expirations;
+      if (reply->integer == 2) ++stats_.removals;
+    }
   }
   return absl::OkStatus();
 }

@@ -10,7 +10,8 @@
 // Errors: a server that cannot be reached or answers too late gives kUnavailable within the
 // command timeout, naming host and port; the next call reconnects. Thread-safety: all methods
 // may be called from any thread (one connection, one mutex). Not promised: Clear and Keys are
-// not atomic against other clients (they walk the namespace with SCAN).
+// not atomic against other clients (they walk the namespace with SCAN, classifying each page's
+// entries in one pipelined batch).
 #ifndef CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 #define CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 
@@ -47,8 +48,13 @@ class RedisStore final : public ByteStore {
   explicit RedisStore(RemoteStoreOptions options);
 
   // Runs one command; reconnects first if the last one lost the connection.
-  absl::StatusOr<std::unique_ptr<redisReply, void (*)(void*)>> Command(
-      const std::vector<std::string>& args) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
+  absl::StatusOr<Reply> Command(const std::vector<std::string>& args)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends every command before reading any reply (one round trip for the batch); the replies
+  // come back in order. Fails as a whole if any command fails.
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Unavailable(const std::string& why) const;
   std::string Now() const;

@@ -100,6 +100,10 @@ absl::Status MemcachedStore::Connect() {
   return absl::OkStatus();
 }
 
+absl::Status MemcachedStore::Connected() {
+  return client_ != nullptr ? absl::OkStatus() : Connect();
+}
+
 absl::Status MemcachedStore::Failure(int code, const std::string& what) {
   const auto rc = static_cast<memcached_return_t>(code);
   const std::string where = absl::StrCat("memcached cache ", options_.server.host, ":", options_.server.port);
@@ -124,9 +128,7 @@ absl::Time MemcachedStore::Now() const {
 
 absl::StatusOr<std::vector<MemcachedStore::Item>> MemcachedStore::Fetch(
     const std::vector<std::string>& names) {
-  if (client_ == nullptr) {
-    if (absl::Status status = Connect(); !status.ok()) return status;
-  }
+  if (absl::Status status = Connected(); !status.ok()) return status;
   std::vector<const char*> keys;
   std::vector<size_t> lengths;
   absl::flat_hash_map<absl::string_view, size_t> position;
@@ -224,9 +226,7 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
   const std::string bytes = EncodeEntry(deadline, key, value);
   const time_t expiry = ServerExpiry(deadline, now);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (client_ == nullptr) {
-      if (absl::Status status = Connect(); !status.ok()) return status;
-    }
+    if (absl::Status status = Connected(); !status.ok()) return status;
     // Most inserts are of new keys: try `add` first, one round trip.
     const memcached_return_t code = memcached_add(client_, name.data(), name.size(),
                                                   bytes.data(), bytes.size(), expiry, 0);

@@ -64,6 +64,8 @@ class MemcachedStore final : public ByteStore {
   explicit MemcachedStore(RemoteStoreOptions options);
 
   absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Connects unless connected (a network failure drops the connection).
+  absl::Status Connected() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Maps a libmemcached failure to a status; drops the connection if it was a network failure.
   absl::Status Failure(int code, const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Time Now() const;

@@ -213,10 +213,11 @@ int64_t SqliteStore::NowNanos() const {
   return absl::ToUnixNanos((options_.clock ? options_.clock : DefaultClock())->Now());
 }
 
-absl::StatusOr<int64_t> SqliteStore::PurgeExpired(int64_t now) {
+absl::Status SqliteStore::PurgeExpired(Transaction& txn, int64_t now) {
   Statement purge(Prepared("DELETE FROM cachelab_entries WHERE deadline IS NOT NULL AND deadline <= ?"));
   if (purge.Int(1, now).Step() != SQLITE_DONE) return Error(purge.code(), "purging");
-  return sqlite3_changes(db_);
+  txn.delta().expirations += sqlite3_changes(db_);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<bool>> SqliteStore::DeleteKey(const std::string& key, int64_t now) {
@@ -282,9 +283,7 @@ absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uin
     if (!full) return absl::OkStatus();
     if (!purged) {  // expired entries leave before any live one is evicted
       purged = true;
-      auto expired = PurgeExpired(now);
-      if (!expired.ok()) return expired.status();
-      txn.delta().expirations += *expired;
+      CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, now));
       continue;
     }
     Statement victim(Prepared("DELETE FROM cachelab_entries WHERE key = (SELECT key FROM"
@@ -353,9 +352,7 @@ absl::Status SqliteStore::Clear() {
   MutexLock lock(&mu_);
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  auto expired = PurgeExpired(NowNanos());
-  if (!expired.ok()) return expired.status();
-  txn.delta().expirations += *expired;
+  CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
   CACHELAB_RETURN_IF_ERROR(Exec("DELETE FROM cachelab_entries"));
   txn.delta().removals += sqlite3_changes(db_);
   return txn.Commit();
@@ -365,9 +362,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   MutexLock lock(&mu_);
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  auto expired = PurgeExpired(NowNanos());
-  if (!expired.ok()) return expired.status();
-  txn.delta().expirations += *expired;
+  CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
   std::vector<std::string> keys;
   Statement all(Prepared("SELECT key FROM cachelab_entries"));
   int code;
@@ -381,13 +376,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
 CacheStats SqliteStore::Stats() {
   MutexLock lock(&mu_);
   Transaction txn(*this);
-  if (txn.status().ok()) {
-    auto expired = PurgeExpired(NowNanos());
-    if (expired.ok()) {
-      txn.delta().expirations += *expired;
-      (void)txn.Commit();
-    }
-  }
+  if (txn.status().ok() && PurgeExpired(txn, NowNanos()).ok()) (void)txn.Commit();
   return stats_;
 }
 

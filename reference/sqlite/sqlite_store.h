@@ -66,8 +66,8 @@ class SqliteStore final : public ByteStore {
   absl::Status Error(int code, const std::string& doing) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PrepareSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NowNanos() const;
-  // Deletes expired entries; returns how many.
-  absl::StatusOr<int64_t> PurgeExpired(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Within `txn`: deletes expired entries and counts them as expirations.
+  absl::Status PurgeExpired(Transaction& txn, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes `key` if present; returns whether it was live (deadline > now) or expired.
   absl::StatusOr<std::optional<bool>> DeleteKey(const std::string& key, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -3,6 +3,9 @@
 #include <libmemcached/memcached.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -12,15 +15,20 @@
 namespace cachelab::testing {
 namespace {
 
-// Runs `command` on a fresh client of the server on loopback `port`.
-absl::Status OnServer(int port, const char* what,
-                      memcached_return_t (*command)(memcached_st*)) {
+// Runs `command` on a fresh client of the server on loopback `port`. Returns its code if it is
+// `success` or one of `expected`, else kUnavailable naming `what`.
+absl::StatusOr<memcached_return_t> OnServer(
+    int port, const char* what, const std::function<memcached_return_t(memcached_st*)>& command,
+    std::initializer_list<memcached_return_t> expected = {}) {
   memcached_st* client = memcached_create(nullptr);
   memcached_server_add(client, "127.0.0.1", static_cast<in_port_t>(port));
   const memcached_return_t code = command(client);
   const std::string why = memcached_strerror(client, code);
   memcached_free(client);
-  if (code == MEMCACHED_SUCCESS) return absl::OkStatus();
+  if (code == MEMCACHED_SUCCESS ||
+      std::find(expected.begin(), expected.end(), code) != expected.end()) {
+    return code;
+  }
   return absl::UnavailableError(absl::StrCat("memcached on port ", port, ": ", what, ": ", why));
 }
 
@@ -49,8 +57,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> MemcachedServer::Start(
                                      "is the memcached package installed? run tools/setup");
   if (!server.ok()) return server.status();
   absl::Status quiet = OnServer(port, "verbosity 0", [](memcached_st* client) {
-    return memcached_verbosity(client, 0);
-  });
+                          return memcached_verbosity(client, 0);
+                        }).status();
   if (!quiet.ok()) return quiet;
   return server;
 }
@@ -58,20 +66,20 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> MemcachedServer::Start(
 absl::StatusOr<bool> MarkFirstUse(int port, const std::string& name_space) {
   // Not under "cachelab:", so no engine's namespace lists it.
   const std::string marker = "factory-seen:" + memcached_internal::ItemPrefix(name_space);
-  memcached_st* client = memcached_create(nullptr);
-  memcached_server_add(client, "127.0.0.1", static_cast<in_port_t>(port));
-  const memcached_return_t code =
-      memcached_add(client, marker.data(), marker.size(), "1", 1, 0, 0);
-  const std::string why = memcached_strerror(client, code);
-  memcached_free(client);
-  if (code == MEMCACHED_SUCCESS) return true;
-  if (code == MEMCACHED_NOTSTORED || code == MEMCACHED_DATA_EXISTS) return false;
-  return absl::UnavailableError(absl::StrCat("memcached on port ", port, ": add: ", why));
+  auto code = OnServer(
+      port, "add",
+      [&](memcached_st* client) {
+        return memcached_add(client, marker.data(), marker.size(), "1", 1, 0, 0);
+      },
+      {MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS});
+  if (!code.ok()) return code.status();
+  return *code == MEMCACHED_SUCCESS;
 }
 
 absl::Status FlushMemcachedServer(int port) {
-  return OnServer(port, "flush_all",
-                  [](memcached_st* client) { return memcached_flush(client, 0); });
+  return OnServer(port, "flush_all", [](memcached_st* client) {
+           return memcached_flush(client, 0);
+         }).status();
 }
 
 }  // namespace cachelab::testing

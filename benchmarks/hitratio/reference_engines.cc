@@ -1,5 +1,6 @@
 // The reference engines the simulate binary knows by name, next to its built-in policies.
 #include "benchmarks/hitratio/simulator.h"
+#include "reference/fast/fast_cache.h"
 #include "reference/memory/memory_cache.h"
 
 namespace cachelab::hitratio {
@@ -22,6 +23,7 @@ CACHELAB_HITRATIO_ENGINE("memory-lru", MemoryLru);
 CACHELAB_HITRATIO_ENGINE("memory-lfu", MemoryLfu);
 CACHELAB_HITRATIO_ENGINE("memory-fifo", MemoryFifo);
 CACHELAB_HITRATIO_ENGINE("memory-random", MemoryRandom);
+CACHELAB_HITRATIO_ENGINE("fast", ::cachelab::FastFactory);
 
 }  // namespace
 }  // namespace cachelab::hitratio

@@ -1,0 +1,61 @@
+// Epoch-based reclamation and per-thread slots for FastCache's lock-free read path.
+//
+// Every thread that reads a FastCache gets a slot (an index below kMaxThreads, reused after the
+// thread exits) with an epoch record. A reader announces the global epoch in its record for the
+// duration of a read (EpochGuard); a writer that unlinks a node retires it with the current
+// epoch, and frees it once the global epoch is two ahead: every reader that could still hold
+// the node has left by then. The epoch only advances when every announced record has caught up.
+//
+// Thread-safety: all functions may be called from any thread. Slots and records live for the
+// whole process. Not promised: a slot for more than kMaxThreads threads at once (ThreadSlot()
+// then returns kNoSlot, and callers take their locked path).
+#ifndef CACHELAB_REFERENCE_FAST_INTERNAL_EPOCH_H_
+#define CACHELAB_REFERENCE_FAST_INTERNAL_EPOCH_H_
+
+#include <atomic>
+#include <cstdint>
+
+namespace cachelab::fast_internal {
+
+inline constexpr int kMaxThreads = 128;
+inline constexpr int kNoSlot = -1;
+
+struct alignas(64) EpochRecord {
+  // 0: outside a read; otherwise the global epoch the reader saw when it entered.
+  std::atomic<uint64_t> epoch{0};
+};
+
+// The calling thread's slot in [0, kMaxThreads), or kNoSlot if every slot is taken.
+int ThreadSlot();
+
+// One more than the highest slot ever handed out: slots at or above it were never used.
+int SlotHighWater();
+
+// The process-wide epoch (starts at 1) and records.
+std::atomic<uint64_t>& GlobalEpoch();
+EpochRecord& RecordOf(int slot);
+
+// Advances the global epoch if every reader inside a read has announced the current one.
+// Returns the global epoch after the attempt.
+uint64_t TryAdvanceEpoch();
+
+// Marks the calling thread inside a read for its lifetime. Precondition: slot != kNoSlot.
+// Not reentrant: a thread must not nest guards (FastCache never does).
+class EpochGuard {
+ public:
+  explicit EpochGuard(int slot) : record_(RecordOf(slot)) {
+    // seq_cst: the announcement is ordered before every load of shared pointers that follows,
+    // and against the writer's scan in TryAdvanceEpoch.
+    record_.epoch.store(GlobalEpoch().load(std::memory_order_relaxed), std::memory_order_seq_cst);
+  }
+  ~EpochGuard() { record_.epoch.store(0, std::memory_order_release); }
+  EpochGuard(const EpochGuard&) = delete;
+  EpochGuard& operator=(const EpochGuard&) = delete;
+
+ private:
+  EpochRecord& record_;
+};
+
+}  // namespace cachelab::fast_internal
+
+#endif  // CACHELAB_REFERENCE_FAST_INTERNAL_EPOCH_H_

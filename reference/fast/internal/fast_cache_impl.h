@@ -1,0 +1,334 @@
+// FastCacheImpl: the engine behind reference/fast/fast_cache.h (read that first).
+//
+// Locking: mu_ guards the policy, the timer wheel, table writes, the retire list and the exact
+// write statistics. Readers touch only the table (atomics), immutable node fields (key, value,
+// hash, deadline: a node is never changed once published; an overwrite publishes a new node),
+// and their own ThreadState.
+#ifndef CACHELAB_REFERENCE_FAST_INTERNAL_FAST_CACHE_IMPL_H_
+#define CACHELAB_REFERENCE_FAST_INTERNAL_FAST_CACHE_IMPL_H_
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "reference/cache.h"
+#include "reference/fast/internal/epoch.h"
+#include "reference/fast/internal/frequency_sketch.h"
+#include "reference/fast/internal/policy.h"
+#include "reference/fast/internal/table.h"
+#include "reference/fast/internal/thread_state.h"
+#include "reference/fast/internal/timer_wheel.h"
+#include "reference/mutex.h"
+
+namespace cachelab::fast_internal {
+
+template <typename K, typename V>
+struct Node final : PolicyNode, TimerNode {
+  Node(K k, V v) : key(std::move(k)), value(std::move(v)) {}
+  const K key;
+  const V value;
+};
+
+template <typename K, typename V, typename Hash>
+class FastCacheImpl final : public Cache<K, V> {
+  using NodeT = Node<K, V>;
+  using TableT = Table<NodeT, K>;
+
+ public:
+  using Weigher = std::function<uint64_t(const K&, const V&)>;
+
+  // Precondition: options passed ValidateOptions; weigher and max_weight both given or neither.
+  FastCacheImpl(const CacheOptions& options, Capabilities capabilities, Weigher weigher,
+                std::optional<uint64_t> max_weight)
+      : capabilities_(capabilities),
+        capacity_(*options.capacity),
+        default_ttl_(options.default_ttl),
+        clock_(options.clock ? options.clock : DefaultClock()),
+        seed_(Mix64(options.seed ^ 0xC2B2AE3D27D4EB4FULL)),
+        weigher_(std::move(weigher)),
+        max_weight_(max_weight),
+        states_(new ThreadState[kMaxThreads]),
+        table_(max_weight ? 16 : capacity_),
+        policy_(max_weight.value_or(capacity_), capacity_, options.seed, 0, /*adaptive=*/true,
+                nullptr, &FastCacheImpl::Evicted, this),
+        wheel_(absl::ToUnixNanos(clock_->Now())) {}
+
+  ~FastCacheImpl() override {
+    // No reader may be inside a call now (the caller owns the cache).
+    std::vector<NodeT*> nodes;
+    table_.ForEach([&](NodeT* node) { nodes.push_back(node); });
+    for (NodeT* node : nodes) delete node;
+    for (const Retired& retired : retired_) retired.free(retired.pointer);
+  }
+
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    const uint64_t hash = HashOf(key);
+    const int slot = ThreadSlot();
+    if (slot == kNoSlot) return LockedLookup(key, hash, nullptr);
+    ThreadState& state = states_[slot];
+    std::optional<V> value;
+    bool drain = false;
+    {
+      EpochGuard guard(slot);
+      NodeT* node = table_.Find(hash, key);
+      if (node == nullptr) {
+        state.CountMiss();
+        return value;
+      }
+      if (node->deadline == kNoDeadline || node->deadline > NowNanos()) {
+        value.emplace(node->value);
+        drain = !state.Push(node) || state.Full();
+        state.CountHit();
+      }
+    }
+    if (!value.has_value()) return LockedLookup(key, hash, &state);  // found expired
+    if (drain && mu_.TryLock()) {
+      DrainReads();
+      mu_.Unlock();
+    }
+    return value;
+  }
+
+  absl::Status Insert(const K& key, V value) override {
+    const int64_t ttl = default_ttl_ ? absl::ToInt64Nanoseconds(*default_ttl_) : kNoDeadline;
+    return Store(key, std::move(value), ttl);
+  }
+
+  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+    if (ttl < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "InsertWithTtl: ttl must not be negative; use 0 for an entry that is already expired");
+    }
+    return Store(key, std::move(value),
+                 ttl == absl::InfiniteDuration() ? kNoDeadline : absl::ToInt64Nanoseconds(ttl));
+  }
+
+  absl::StatusOr<bool> Erase(const K& key) override {
+    const uint64_t hash = HashOf(key);
+    MutexLock lock(&mu_);
+    DrainReads();
+    NodeT* node = FindLive(key, hash, NowNanos());
+    if (node == nullptr) return false;
+    Unlink(node);
+    ++stats_.removals;
+    MaybeReclaim();
+    return true;
+  }
+
+  absl::Status Clear() override {
+    MutexLock lock(&mu_);
+    DrainReads();
+    PurgeExpired(NowNanos());
+    std::vector<NodeT*> nodes;
+    table_.ForEach([&](NodeT* node) { nodes.push_back(node); });
+    for (NodeT* node : nodes) {
+      Unlink(node);
+      ++stats_.removals;
+    }
+    MaybeReclaim();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<size_t> Size() override {
+    MutexLock lock(&mu_);
+    PurgeExpired(NowNanos());
+    return table_.size();
+  }
+
+  std::optional<size_t> Capacity() const override { return capacity_; }
+
+  absl::StatusOr<std::vector<K>> Keys() override {
+    MutexLock lock(&mu_);
+    PurgeExpired(NowNanos());
+    std::vector<K> keys;
+    keys.reserve(table_.size());
+    table_.ForEach([&](NodeT* node) { keys.push_back(node->key); });
+    return keys;
+  }
+
+  CacheStats Stats() override {
+    MutexLock lock(&mu_);
+    PurgeExpired(NowNanos());
+    CacheStats stats = stats_;
+    const int slots = SlotHighWater();
+    for (int i = 0; i < slots; ++i) {
+      stats.hits += states_[i].hits();
+      stats.misses += states_[i].misses();
+    }
+    return stats;
+  }
+
+  Capabilities capabilities() const override { return capabilities_; }
+
+ private:
+  struct Retired {
+    void* pointer;
+    void (*free)(void*);
+    uint64_t epoch;
+  };
+  static constexpr size_t kReclaimBatch = 64;
+
+  uint64_t HashOf(const K& key) const { return Mix64(Hash{}(key) ^ seed_); }
+  int64_t NowNanos() const { return absl::ToUnixNanos(clock_->Now()); }
+  static bool Expired(const NodeT* node, int64_t now) { return node->deadline <= now; }
+
+  // The slow lookup: the node found was expired (or this thread has no slot).
+  absl::StatusOr<std::optional<V>> LockedLookup(const K& key, uint64_t hash, ThreadState* state) {
+    MutexLock lock(&mu_);
+    DrainReads();
+    NodeT* node = FindLive(key, hash, NowNanos());
+    if (node == nullptr) {
+      state ? state->CountMiss() : void(++stats_.misses);
+      return std::optional<V>();
+    }
+    state ? state->CountHit() : void(++stats_.hits);
+    policy_.OnUse(node);
+    return std::optional<V>(node->value);
+  }
+
+  absl::Status Store(const K& key, V value, int64_t ttl) {
+    const uint64_t hash = HashOf(key);
+    auto node = std::make_unique<NodeT>(key, std::move(value));  // allocated outside the lock
+    node->hash = hash;
+    node->weight = weigher_ ? std::max<uint64_t>(1, weigher_(node->key, node->value)) : 1;
+    if (max_weight_ && node->weight > *max_weight_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fast: an entry of weight ", node->weight, " is heavier than max_weight (",
+          *max_weight_, "); raise max_weight or do not cache it"));
+    }
+    MutexLock lock(&mu_);
+    DrainReads();
+    const int64_t now = NowNanos();
+    node->deadline = ttl == kNoDeadline || ttl > kNoDeadline - now ? kNoDeadline : now + ttl;
+    NodeT* existing = FindLive(key, hash, now);
+    if (node->deadline <= now) {  // already expired: never stored, and it replaces the old value
+      if (existing != nullptr) {
+        Unlink(existing);
+        ++stats_.removals;
+      }
+      return absl::OkStatus();
+    }
+    NodeT* fresh = node.release();
+    if (existing != nullptr) {
+      wheel_.Cancel(existing);
+      table_.Replace(existing, fresh);
+      policy_.Replace(existing, fresh);
+      Retire(existing);
+      wheel_.Schedule(fresh);
+      ++stats_.updates;
+    } else {
+      if (table_.size() >= capacity_ || policy_.weight() + fresh->weight > policy_.capacity()) {
+        PurgeExpired(now);  // expired entries leave before any live one is evicted
+      }
+      policy_.OnAdd(fresh);  // evicts (never `fresh`) before it becomes visible
+      if (auto* old = table_.Insert(fresh)) RetireArray(old);
+      wheel_.Schedule(fresh);
+      ++stats_.insertions;
+    }
+    MaybeReclaim();
+    return absl::OkStatus();
+  }
+
+  // The live node for `key`, or null; an expired one is removed and counted.
+  NodeT* FindLive(const K& key, uint64_t hash, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    NodeT* node = table_.Find(hash, key);
+    if (node != nullptr && Expired(node, now)) {
+      Unlink(node);
+      ++stats_.expirations;
+      return nullptr;
+    }
+    return node;
+  }
+
+  // Takes `node` out of the table, the policy and the wheel, and retires it.
+  void Unlink(NodeT* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    table_.Erase(node);
+    policy_.Remove(node);
+    wheel_.Cancel(node);
+    Retire(node);
+  }
+
+  // The policy's eviction callback: the node has left the policy already.
+  static void Evicted(void* self, PolicyNode* policy_node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    auto* cache = static_cast<FastCacheImpl*>(self);
+    auto* node = static_cast<NodeT*>(policy_node);
+    cache->table_.Erase(node);
+    cache->wheel_.Cancel(node);
+    cache->Retire(node);
+    ++cache->stats_.evictions;
+  }
+
+  void PurgeExpired(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    wheel_.Advance(now, [&](TimerNode* timer) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      auto* node = static_cast<NodeT*>(timer);
+      table_.Erase(node);
+      policy_.Remove(node);
+      Retire(node);
+      ++stats_.expirations;
+    });
+    MaybeReclaim();
+  }
+
+  // Applies every thread's buffered reads to the policy, oldest first per thread.
+  void DrainReads() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int slots = SlotHighWater();
+    for (int i = 0; i < slots; ++i) {
+      states_[i].Drain([&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        if (node->region != Region::kNone) policy_.OnUse(node);  // still cached
+      });
+    }
+  }
+
+  void Retire(NodeT* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    retired_.push_back(Retired{node, [](void* p) { delete static_cast<NodeT*>(p); },
+                               GlobalEpoch().load(std::memory_order_seq_cst)});
+  }
+  void RetireArray(typename TableT::Array* array) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    retired_.push_back(Retired{array,
+                               [](void* p) { delete static_cast<typename TableT::Array*>(p); },
+                               GlobalEpoch().load(std::memory_order_seq_cst)});
+  }
+
+  // Frees what no reader can still hold: retired two epochs ago. Buffered reads are applied
+  // first, so no read buffer still points to a node being freed.
+  void MaybeReclaim() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (retired_.size() < kReclaimBatch) return;
+    const uint64_t epoch = TryAdvanceEpoch();
+    if (retired_.front().epoch + 2 > epoch) return;
+    DrainReads();
+    size_t kept = 0;
+    for (const Retired& retired : retired_) {
+      if (retired.epoch + 2 <= epoch) {
+        retired.free(retired.pointer);
+      } else {
+        retired_[kept++] = retired;
+      }
+    }
+    retired_.resize(kept);
+  }
+
+  const Capabilities capabilities_;
+  const size_t capacity_;
+  const std::optional<absl::Duration> default_ttl_;
+  const std::shared_ptr<const Clock> clock_;
+  const uint64_t seed_;
+  const Weigher weigher_;
+  const std::optional<uint64_t> max_weight_;
+  const std::unique_ptr<ThreadState[]> states_;
+
+  Mutex mu_;
+  TableT table_;  // written under mu_, read by anyone
+  Policy policy_ ABSL_GUARDED_BY(mu_);
+  TimerWheel wheel_ ABSL_GUARDED_BY(mu_);
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);  // all but hits and misses of threads with a slot
+  std::vector<Retired> retired_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cachelab::fast_internal
+
+#endif  // CACHELAB_REFERENCE_FAST_INTERNAL_FAST_CACHE_IMPL_H_

@@ -1,0 +1,132 @@
+// Table: FastCache's hash table: open addressing with linear probing over atomic node pointers,
+// so readers find a node with plain loads and no lock, while one writer at a time (holding
+// FastCache's policy lock) inserts, replaces and erases.
+//
+// A slot is empty (null), a tombstone (an erased entry; probes continue past it) or a node.
+// Slot stores and loads are sequentially consistent (a plain load on x86), which orders them
+// with the epoch announcements of epoch.h. When live entries plus tombstones would pass half the
+// slots, the writer builds a new array (live entries only) and publishes it; the old array is
+// handed to the caller to retire, since readers may still be probing it.
+//
+// Node requirements: `hash` (uint64_t) and `key` (compared with ==).
+// Thread-safety: Find from any thread inside an EpochGuard; everything else from the one writer.
+// Complexity: O(1) expected per operation; a rebuild O(live entries), amortized.
+#ifndef CACHELAB_REFERENCE_FAST_INTERNAL_TABLE_H_
+#define CACHELAB_REFERENCE_FAST_INTERNAL_TABLE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace cachelab::fast_internal {
+
+template <typename Node, typename Key>
+class Table {
+ public:
+  struct Array {
+    explicit Array(size_t size) : mask(size - 1), slots(new std::atomic<Node*>[size]) {
+      for (size_t i = 0; i < size; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+    }
+    const size_t mask;
+    const std::unique_ptr<std::atomic<Node*>[]> slots;
+  };
+
+  // Sized for `expected` entries without a rebuild.
+  explicit Table(size_t expected) : array_(new Array(SizeFor(expected))) {}
+  ~Table() { delete array_.load(std::memory_order_relaxed); }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // Returns the node for `key`, or null. Any thread, inside an EpochGuard.
+  Node* Find(uint64_t hash, const Key& key) const {
+    const Array* array = array_.load(std::memory_order_seq_cst);
+    for (size_t i = hash & array->mask;; i = (i + 1) & array->mask) {
+      Node* node = array->slots[i].load(std::memory_order_seq_cst);
+      if (node == nullptr) return nullptr;
+      if (node != Tombstone() && node->hash == hash && node->key == key) return node;
+    }
+  }
+
+  // Adds `node` (whose key is absent). Returns the array it replaced, to retire, or null.
+  Array* Insert(Node* node) {
+    Array* retired = nullptr;
+    if (used_ + 1 > (array_.load(std::memory_order_relaxed)->mask + 1) / 2) retired = Rebuild();
+    Array* array = array_.load(std::memory_order_relaxed);
+    size_t i = node->hash & array->mask;
+    while (true) {
+      Node* slot = array->slots[i].load(std::memory_order_relaxed);
+      if (slot == nullptr) {
+        ++used_;
+        break;
+      }
+      if (slot == Tombstone()) break;  // reuse
+      i = (i + 1) & array->mask;
+    }
+    array->slots[i].store(node, std::memory_order_seq_cst);
+    ++live_;
+    return retired;
+  }
+
+  // Puts `replacement` (same key) in `node`'s slot.
+  void Replace(Node* node, Node* replacement) {
+    SlotOf(node).store(replacement, std::memory_order_seq_cst);
+  }
+
+  void Erase(Node* node) {
+    SlotOf(node).store(Tombstone(), std::memory_order_seq_cst);
+    --live_;
+  }
+
+  // Visits every node (writer only; f must not change the table).
+  template <typename F>
+  void ForEach(F&& f) const {
+    const Array* array = array_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i <= array->mask; ++i) {
+      Node* node = array->slots[i].load(std::memory_order_relaxed);
+      if (node != nullptr && node != Tombstone()) f(node);
+    }
+  }
+
+  size_t size() const { return live_; }
+  size_t slots() const { return array_.load(std::memory_order_relaxed)->mask + 1; }
+
+ private:
+  static Node* Tombstone() { return reinterpret_cast<Node*>(uintptr_t{1}); }
+  static size_t SizeFor(size_t entries) {
+    size_t size = 16;
+    while (size < 3 * entries) size <<= 1;
+    return size;
+  }
+
+  std::atomic<Node*>& SlotOf(Node* node) {
+    Array* array = array_.load(std::memory_order_relaxed);
+    size_t i = node->hash & array->mask;
+    while (array->slots[i].load(std::memory_order_relaxed) != node) i = (i + 1) & array->mask;
+    return array->slots[i];
+  }
+
+  // Copies the live nodes into a fresh array (dropping tombstones) and publishes it.
+  Array* Rebuild() {
+    Array* old = array_.load(std::memory_order_relaxed);
+    auto* fresh = new Array(SizeFor(live_ + 1));
+    for (size_t i = 0; i <= old->mask; ++i) {
+      Node* node = old->slots[i].load(std::memory_order_relaxed);
+      if (node == nullptr || node == Tombstone()) continue;
+      size_t j = node->hash & fresh->mask;
+      while (fresh->slots[j].load(std::memory_order_relaxed) != nullptr) j = (j + 1) & fresh->mask;
+      fresh->slots[j].store(node, std::memory_order_relaxed);
+    }
+    used_ = live_;
+    array_.store(fresh, std::memory_order_seq_cst);
+    return old;
+  }
+
+  std::atomic<Array*> array_;
+  size_t live_ = 0;
+  size_t used_ = 0;  // live slots plus tombstones
+};
+
+}  // namespace cachelab::fast_internal
+
+#endif  // CACHELAB_REFERENCE_FAST_INTERNAL_TABLE_H_

@@ -1,0 +1,60 @@
+// ThreadState: what one thread keeps in one FastCache: its hit and miss counters and its read
+// buffer, a bounded single-producer ring of the nodes it found (the producer is the thread, the
+// consumer whoever holds the policy lock). A full buffer drops new reads until it is drained:
+// the policy then misses a few uses, never correctness.
+//
+// Thread-safety: Push, CountHit and CountMiss from the owning thread (the slot's thread);
+// Drain and the counter reads from the policy lock's holder.
+#ifndef CACHELAB_REFERENCE_FAST_INTERNAL_THREAD_STATE_H_
+#define CACHELAB_REFERENCE_FAST_INTERNAL_THREAD_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "reference/fast/internal/policy.h"
+
+namespace cachelab::fast_internal {
+
+struct alignas(64) ThreadState {
+  static constexpr uint32_t kCapacity = 16;
+
+  // Records a read; returns false if the buffer is full (the read is dropped).
+  bool Push(PolicyNode* node) {
+    const uint32_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_.load(std::memory_order_acquire) >= kCapacity) return false;
+    ring_[tail % kCapacity].store(node, std::memory_order_relaxed);
+    tail_.store(tail + 1, std::memory_order_release);
+    return true;
+  }
+  bool Full() const {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) >=
+           kCapacity;
+  }
+  // Calls f(node) for every buffered read, oldest first, and empties the buffer.
+  template <typename F>
+  void Drain(F&& f) {
+    const uint32_t tail = tail_.load(std::memory_order_acquire);
+    uint32_t head = head_.load(std::memory_order_relaxed);
+    for (; head != tail; ++head) f(ring_[head % kCapacity].load(std::memory_order_relaxed));
+    head_.store(head, std::memory_order_release);
+  }
+
+  // Single writer (the owner), so a load and a store, not a locked add.
+  void CountHit() { hits_.store(hits_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void CountMiss() {
+    misses_.store(misses_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  std::atomic<uint32_t> tail_{0};
+  alignas(64) std::atomic<uint32_t> head_{0};
+  std::atomic<PolicyNode*> ring_[kCapacity] = {};
+};
+
+}  // namespace cachelab::fast_internal
+
+#endif  // CACHELAB_REFERENCE_FAST_INTERNAL_THREAD_STATE_H_

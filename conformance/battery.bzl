@@ -13,9 +13,15 @@ generates the tests `<name>_conformance_test` (tag "conformance") and `<name>_pr
 (tag "properties"), both also tagged "cachelab_battery" plus `tags`, whose tests are named
 `<Name>/<Suite>/0.<Behaviour>`, and the test_suite `<name>_battery` that groups every test the
 battery generates for the engine.
+
+It also generates the performance half: `<name>_benchmark` (Google Benchmark, tag "benchmark":
+the standard workloads of benchmarks/engine_benchmarks.h, named BM_<Name><Workload>),
+`<name>_hitratio` (the hit-ratio simulator, benchmarks/hitratio, knowing the engine as <Name>)
+and `<name>_benchmark_test`, which keeps every benchmark runnable (one short pass, no timing
+judged).
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_test")
+load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 
 def _battery_main_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".cc")
@@ -70,8 +76,12 @@ _BATTERIES = {
     ]),
 }
 
-def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", **kwargs):
-    """Generates the battery's tests for one engine (see the file's docstring)."""
+def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", perf = True, **kwargs):
+    """Generates the battery's tests for one engine (see the file's docstring).
+
+    perf = False leaves out the performance half (for executable models, which are not engines
+    anyone measures).
+    """
     prefix = _prefix(name)
 
     # Public so that reports (//reports:scorecard) can run them.
@@ -97,8 +107,54 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
             **kwargs
         )
         tests.append(":%s_%s_test" % (name, kind))
+    if perf:
+        _perf(name, prefix, factory, factory_hdr, deps, tags, visibility)
+        tests.append(":%s_benchmark_test" % name)
     native.test_suite(
         name = name + "_battery",
         tests = tests,
         tags = tags,
+    )
+
+def _perf(name, prefix, factory, factory_hdr, deps, tags, visibility):
+    """The engine's benchmark and hit-ratio binaries, and the smoke test of the former."""
+    _battery_main(
+        name = name + "_perf_main",
+        battery_hdr = "benchmarks/perf_battery.h",
+        factory = factory,
+        factory_hdr = factory_hdr,
+        macro = "CACHELAB_PERF",
+        prefix = prefix,
+        testonly = True,
+    )
+    cc_library(
+        name = name + "_perf",
+        testonly = True,
+        srcs = [":%s_perf_main" % name],
+        deps = deps + [Label("//benchmarks:perf_battery")],
+        alwayslink = True,
+        visibility = ["//visibility:private"],
+    )
+    cc_binary(
+        name = name + "_benchmark",
+        testonly = True,
+        deps = [":%s_perf" % name, Label("@system//:benchmark_main")],
+        tags = tags + ["benchmark"],
+        visibility = visibility,
+    )
+    cc_binary(
+        name = name + "_hitratio",
+        testonly = True,
+        deps = [":%s_perf" % name, Label("//benchmarks/hitratio:simulate_main")],
+        tags = tags,
+        visibility = visibility,
+    )
+    native.sh_test(
+        name = name + "_benchmark_test",
+        size = "medium",
+        srcs = [Label("//benchmarks:run_briefly.sh")],
+        args = ["$(rootpath :%s_benchmark)" % name],
+        data = [":%s_benchmark" % name],
+        tags = tags + ["benchmark_smoke"],
+        visibility = visibility,
     )

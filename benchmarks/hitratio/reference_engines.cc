@@ -19,11 +19,11 @@ using MemoryLru = Memory<MemoryEngine::kLru>;
 using MemoryLfu = Memory<MemoryEngine::kLfu>;
 using MemoryFifo = Memory<MemoryEngine::kFifo>;
 using MemoryRandom = Memory<MemoryEngine::kRandom>;
-CACHELAB_HITRATIO_ENGINE("memory-lru", MemoryLru);
-CACHELAB_HITRATIO_ENGINE("memory-lfu", MemoryLfu);
-CACHELAB_HITRATIO_ENGINE("memory-fifo", MemoryFifo);
-CACHELAB_HITRATIO_ENGINE("memory-random", MemoryRandom);
-CACHELAB_HITRATIO_ENGINE("fast", ::cachelab::FastFactory);
+CACHELAB_HITRATIO_ENGINE("Lru", MemoryLru);
+CACHELAB_HITRATIO_ENGINE("Lfu", MemoryLfu);
+CACHELAB_HITRATIO_ENGINE("Fifo", MemoryFifo);
+CACHELAB_HITRATIO_ENGINE("Random", MemoryRandom);
+CACHELAB_HITRATIO_ENGINE("Fast", ::cachelab::FastFactory);
 
 }  // namespace
 }  // namespace cachelab::hitratio

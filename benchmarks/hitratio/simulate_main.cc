@@ -2,12 +2,13 @@
 // prints hit ratios next to LRU and Belady's optimum.
 //
 //   bazel run -c opt //benchmarks/hitratio:simulate -- --traces=web07,orm-busy
-//       --policies=lru,opt,memory-lfu --capacities=1%,2%,5%,10%,20%,1000
+//       --policies=lru,opt,Lfu --capacities=1%,2%,5%,10%,20%,1000
 //
 // Flags:
 //   --traces=A,B       shared trace names (web07, web12, orm-busy, orm-night, zipf, or "all")
 //                      or paths to trace files
-//   --policies=A,B     lru, opt, opt-demand, and every engine linked in (see --list)
+//   --policies=A,B     lru, opt, opt-demand, and every engine linked in (see --list); by
+//                      default lru, opt and every engine linked in
 //   --capacities=A,B   percentages of the trace's distinct keys (5%) or entries (1000)
 //   --threads=N        jobs at once (default: every core)
 //   --format=F         trace format for paths: auto (default), cache2k, text, csv, oracleGeneral
@@ -37,7 +38,7 @@ namespace {
 
 struct Flags {
   std::vector<std::string> traces = {"all"};
-  std::vector<std::string> policies = {"lru", "opt"};
+  std::vector<std::string> policies;  // default: lru, opt and every engine linked in
   std::string capacities = "1%,2%,5%,10%,20%";
   int threads = 0;
   TraceOptions trace_options;
@@ -89,6 +90,12 @@ std::string ParseFlags(int argc, char** argv, Flags& flags) {
     }
   }
   if (flags.traces.size() == 1 && flags.traces[0] == "all") flags.traces = SharedTraceNames();
+  if (flags.policies.empty()) {
+    flags.policies = {"lru", "opt"};
+    for (const EngineRegistration& engine : RegisteredEngines()) {
+      flags.policies.push_back(engine.name);
+    }
+  }
   return "";
 }
 

@@ -67,7 +67,7 @@ TEST(SimulatorTest, BuiltInLruDecidesAsTheReferenceLruEngine) {
   for (uint32_t& id : requests) id = rng() % 300;
   const Trace trace = Make(requests);
   for (size_t capacity : {1, 7, 50, 299, 400}) {
-    const JobResult engine = RunJob(Job{&trace, "memory-lru", capacity}, nullptr);
+    const JobResult engine = RunJob(Job{&trace, "Lru", capacity}, nullptr);
     ASSERT_TRUE(engine.status.ok()) << engine.status;
     EXPECT_EQ(ReplayLru(trace, capacity), engine.hits) << "capacity " << capacity;
   }
@@ -101,7 +101,7 @@ TEST(SimulatorTest, ParallelResultsComeBackInJobOrderAndEqualSequentialOnes) {
   const Trace trace = Make(requests);
   std::vector<Job> jobs;
   for (size_t capacity : {10, 100, 1000}) {
-    for (const char* policy : {"lru", "opt", "opt-demand", "memory-lfu"}) {
+    for (const char* policy : {"lru", "opt", "opt-demand", "Lfu"}) {
       jobs.push_back(Job{&trace, policy, capacity});
     }
   }

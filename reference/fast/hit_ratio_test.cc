@@ -62,7 +62,7 @@ class FastHitRatioTest : public ::testing::Test {
 
 TEST_F(FastHitRatioTest, BeatsLruAndCaffeineAtEveryListedCapacity) {
   std::vector<Job> jobs;
-  for (const Target& target : kTargets) jobs.push_back(Job{&Get(target.trace), "fast", target.capacity});
+  for (const Target& target : kTargets) jobs.push_back(Job{&Get(target.trace), "Fast", target.capacity});
   const auto results = Simulate(jobs, 0);
   std::printf("%-10s %8s %8s %8s %8s %8s\n", "trace", "capacity", "LRU", "Caffeine", "fast", "OPT");
   for (size_t i = 0; i < results.size(); ++i) {
@@ -80,7 +80,7 @@ TEST_F(FastHitRatioTest, ClosesSixtyPercentOfTheZipfGapFromLruToOptAtSmallCapaci
   const Trace& zipf = Get("zipf");
   const std::vector<uint32_t> next = NextUses(zipf);
   std::vector<Job> jobs;
-  for (size_t capacity : {822, 1000, 1643}) jobs.push_back(Job{&zipf, "fast", capacity});
+  for (size_t capacity : {822, 1000, 1643}) jobs.push_back(Job{&zipf, "Fast", capacity});
   const auto results = Simulate(jobs, 0);
   for (const JobResult& result : results) {
     ASSERT_TRUE(result.status.ok()) << result.status;
@@ -102,7 +102,7 @@ TEST_F(FastHitRatioTest, AOnePassScanInTheMiddleOfZipfCostsUnderTwoPoints) {
                             scan.end());
     scanned.distinct += static_cast<uint32_t>(scan.size());
     const auto results =
-        Simulate({Job{&zipf, "fast", capacity}, Job{&scanned, "fast", capacity}}, 0);
+        Simulate({Job{&zipf, "Fast", capacity}, Job{&scanned, "Fast", capacity}}, 0);
     ASSERT_TRUE(results[0].status.ok() && results[1].status.ok());
     // The scan's own requests all miss; the cost is what it does to the Zipf requests.
     const double cost = static_cast<double>(results[0].hits - results[1].hits) /

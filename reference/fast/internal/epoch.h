@@ -39,14 +39,27 @@ EpochRecord& RecordOf(int slot);
 // Returns the global epoch after the attempt.
 uint64_t TryAdvanceEpoch();
 
+// True if readers may announce with a plain store: the writer side then makes every running
+// thread execute a full barrier (Linux membarrier, private expedited) before it scans the
+// records, which orders the announcements as a seq_cst store would, at no cost to readers.
+// Under ThreadSanitizer, which cannot see membarrier, readers always use seq_cst stores.
+bool AsymmetricFences();
+
 // Marks the calling thread inside a read for its lifetime. Precondition: slot != kNoSlot.
 // Not reentrant: a thread must not nest guards (FastCache never does).
 class EpochGuard {
  public:
   explicit EpochGuard(int slot) : record_(RecordOf(slot)) {
-    // seq_cst: the announcement is ordered before every load of shared pointers that follows,
-    // and against the writer's scan in TryAdvanceEpoch.
-    record_.epoch.store(GlobalEpoch().load(std::memory_order_relaxed), std::memory_order_seq_cst);
+    // The announcement must be ordered before every load of shared pointers that follows, and
+    // against the writer's scan in TryAdvanceEpoch: by a seq_cst store, or by the writer's
+    // membarrier (then a compiler barrier is enough here).
+    const uint64_t epoch = GlobalEpoch().load(std::memory_order_relaxed);
+    if (AsymmetricFences()) {
+      record_.epoch.store(epoch, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      record_.epoch.store(epoch, std::memory_order_seq_cst);
+    }
   }
   ~EpochGuard() { record_.epoch.store(0, std::memory_order_release); }
   EpochGuard(const EpochGuard&) = delete;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/hash/internal/city.h"
 #include "absl/strings/str_cat.h"
 #include "reference/cache.h"
 #include "reference/fast/internal/epoch.h"
@@ -27,11 +28,34 @@
 
 namespace cachelab::fast_internal {
 
+// What a lookup reads, first in the node so that a hit touches as few cache lines as it can.
 template <typename K, typename V>
-struct Node final : PolicyNode, TimerNode {
-  Node(K k, V v) : key(std::move(k)), value(std::move(v)) {}
+struct Entry {
+  Entry(uint64_t h, K k, V v) : hash(h), key(std::move(k)), value(std::move(v)) {}
+  const uint64_t hash;
   const K key;
   const V value;
+};
+
+template <typename K, typename V>
+struct alignas(64) Node final : Entry<K, V>, PolicyNode, TimerNode {
+  Node(uint64_t h, K k, V v) : Entry<K, V>(h, std::move(k), std::move(v)) {
+    PolicyNode::hash = h;
+  }
+  using Entry<K, V>::hash;
+};
+
+// Hashes that are the same in every run (unlike absl::Hash, seeded per process), so that a
+// replay is deterministic: CityHash64 for strings, the given Hash otherwise.
+template <typename K, typename Hash>
+struct KeyHash {
+  uint64_t operator()(const K& key) const { return Hash{}(key); }
+};
+template <>
+struct KeyHash<std::string, std::hash<std::string>> {
+  uint64_t operator()(const std::string& key) const {
+    return absl::hash_internal::CityHash64(key.data(), key.size());
+  }
 };
 
 template <typename K, typename V, typename Hash>
@@ -173,7 +197,7 @@ class FastCacheImpl final : public Cache<K, V> {
   };
   static constexpr size_t kReclaimBatch = 64;
 
-  uint64_t HashOf(const K& key) const { return Mix64(Hash{}(key) ^ seed_); }
+  uint64_t HashOf(const K& key) const { return Mix64(KeyHash<K, Hash>{}(key) ^ seed_); }
   int64_t NowNanos() const { return absl::ToUnixNanos(clock_->Now()); }
   static bool Expired(const NodeT* node, int64_t now) { return node->deadline <= now; }
 
@@ -193,8 +217,7 @@ class FastCacheImpl final : public Cache<K, V> {
 
   absl::Status Store(const K& key, V value, int64_t ttl) {
     const uint64_t hash = HashOf(key);
-    auto node = std::make_unique<NodeT>(key, std::move(value));  // allocated outside the lock
-    node->hash = hash;
+    auto node = std::make_unique<NodeT>(hash, key, std::move(value));  // outside the lock
     node->weight = weigher_ ? std::max<uint64_t>(1, weigher_(node->key, node->value)) : 1;
     if (max_weight_ && node->weight > *max_weight_) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -278,9 +301,15 @@ class FastCacheImpl final : public Cache<K, V> {
   void DrainReads() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const int slots = SlotHighWater();
     for (int i = 0; i < slots; ++i) {
-      states_[i].Drain([&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        if (node->region != Region::kNone) policy_.OnUse(node);  // still cached
-      });
+      states_[i].Drain(
+          [](PolicyNode* node) { Policy::PrefetchNode(node); },
+          [&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            // Only read a node still cached: a removed one's links are cleared (null).
+            if (node->region != Region::kNone) policy_.PrefetchNeighbours(node);
+          },
+          [&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            if (node->region != Region::kNone) policy_.OnUse(node);  // still cached
+          });
     }
   }
 

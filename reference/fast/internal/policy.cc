@@ -11,7 +11,7 @@ constexpr double kLearningRate = 0.45;  // LeCaR's
 constexpr int kAdmitAboveFrequency = 5;  // a rejected candidate this popular is admitted 1/128
 constexpr std::array<double, 5> kWindowShares = {0.01, 0.10, 0.25, 0.50, 1.0};
 constexpr double kStartShare = 0.20;
-constexpr uint64_t kShadowSize = 512;  // entries of a miniature copy (keys sampled to fit)
+constexpr uint64_t kShadowSize = 256;  // entries of a miniature copy (keys sampled to fit)
 constexpr uint64_t kPeriodPerCapacity = 4;
 constexpr uint64_t kMinPeriod = 1000;
 constexpr uint64_t kWarmUpPerCapacity = 20;
@@ -146,24 +146,28 @@ class Policy::WindowController {
     threshold_ = static_cast<uint64_t>(rate * 4294967296.0);
     const uint64_t shadow_capacity =
         std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(capacity * rate)));
-    for (double share : kWindowShares) {
-      auto shadow = std::make_unique<Shadow>();
-      shadow->policy = std::make_unique<Policy>(shadow_capacity, shadow_capacity, seed + 1, share,
-                                                /*adaptive=*/false, policy.sketch_,
-                                                &Shadow::Evicted, shadow.get());
-      shadows_.push_back(std::move(shadow));
+    for (size_t i = 0; i < kShares; ++i) {
+      owners_[i] = Owner{this, i};
+      shadows_[i] = std::make_unique<Policy>(shadow_capacity, shadow_capacity, seed + 1,
+                                             kWindowShares[i], /*adaptive=*/false,
+                                             policy.sketch_, &Evicted, &owners_[i]);
     }
-    period_ = std::max(kMinPeriod, kPeriodPerCapacity * capacity);
+    period_ = until_decision_ = std::max(kMinPeriod, kPeriodPerCapacity * capacity);
     warm_up_ = kWarmUpPerCapacity * capacity;
-    scores_.assign(shadows_.size(), 0);
+  }
+
+  ~WindowController() {
+    for (auto& [hash, nodes] : nodes_) {
+      for (PolicyNode* node : nodes) delete node;
+    }
   }
 
   // Feeds one event to the sampled copies. Returns the window limit to move to, if any.
   std::optional<uint64_t> Observe(uint64_t hash) {
-    if ((Mix64(hash ^ 0x5851F42D4C957F2DULL) & 0xffffffff) < threshold_) {
-      for (auto& shadow : shadows_) shadow->Access(hash);
-    }
-    if (++events_ % period_ != 0) return std::nullopt;
+    if ((hash >> 32) < threshold_) Access(hash);  // the hash is mixed: its top bits sample
+    ++events_;
+    if (--until_decision_ != 0) return std::nullopt;
+    until_decision_ = period_;
     return Decide();
   }
 
@@ -172,39 +176,45 @@ class Policy::WindowController {
   }
 
  private:
-  struct Shadow {
-    std::unique_ptr<Policy> policy;
-    absl::flat_hash_map<uint64_t, std::unique_ptr<PolicyNode>> nodes;
-    uint64_t hits = 0;
-
-    static void Evicted(void* self, PolicyNode* node) {
-      static_cast<Shadow*>(self)->nodes.erase(node->hash);
-    }
-    void Access(uint64_t hash) {
-      auto it = nodes.find(hash);
-      if (it != nodes.end()) {
-        ++hits;
-        policy->OnUse(it->second.get());
-        return;
-      }
-      auto node = std::make_unique<PolicyNode>();
-      node->hash = hash;
-      PolicyNode* raw = node.get();
-      nodes.emplace(hash, std::move(node));
-      policy->OnAdd(raw);
-    }
-    void Clear() {
-      policy->Clear();
-      nodes.clear();
-    }
+  static constexpr size_t kShares = kWindowShares.size();
+  struct Owner {
+    WindowController* controller;
+    size_t index;
   };
+
+  // One lookup finds the key's node in every copy.
+  void Access(uint64_t hash) {
+    auto it = nodes_.try_emplace(hash).first;
+    for (size_t i = 0; i < kShares; ++i) {
+      PolicyNode*& node = it->second[i];
+      if (node != nullptr) {
+        ++hits_[i];
+        shadows_[i]->OnUse(node);
+      } else {
+        node = new PolicyNode;
+        node->hash = hash;
+        shadows_[i]->OnAdd(node);  // evicts other keys only: `it` stays valid
+      }
+    }
+  }
+
+  static void Evicted(void* owner, PolicyNode* node) {
+    const auto& [controller, index] = *static_cast<Owner*>(owner);
+    auto it = controller->nodes_.find(node->hash);
+    it->second[index] = nullptr;
+    delete node;
+    for (PolicyNode* other : it->second) {
+      if (other != nullptr) return;
+    }
+    controller->nodes_.erase(it);
+  }
 
   std::optional<uint64_t> Decide() {
     const bool warm = events_ > warm_up_;
     size_t best = 0;
-    for (size_t i = 0; i < shadows_.size(); ++i) {
-      if (warm) scores_[i] = scores_[i] * kScoreDecay + static_cast<double>(shadows_[i]->hits);
-      shadows_[i]->hits = 0;
+    for (size_t i = 0; i < kShares; ++i) {
+      if (warm) scores_[i] = scores_[i] * kScoreDecay + static_cast<double>(hits_[i]);
+      hits_[i] = 0;
       if (scores_[i] > scores_[best]) best = i;
     }
     if (!warm) return std::nullopt;
@@ -222,11 +232,15 @@ class Policy::WindowController {
   }
 
   Policy& policy_;
-  std::vector<std::unique_ptr<Shadow>> shadows_;
-  std::vector<double> scores_;
+  std::array<std::unique_ptr<Policy>, kShares> shadows_;
+  std::array<Owner, kShares> owners_;
+  absl::flat_hash_map<uint64_t, std::array<PolicyNode*, kShares>> nodes_;  // owned
+  std::array<uint64_t, kShares> hits_{};
+  std::array<double, kShares> scores_{};
   std::optional<size_t> current_;
   uint64_t threshold_ = 0;
   uint64_t period_ = 0;
+  uint64_t until_decision_ = 0;
   uint64_t warm_up_ = 0;
   uint64_t events_ = 0;
 };

@@ -168,6 +168,15 @@ class Policy {
 
   // A lookup hit, or an overwrite, of `node`.
   void OnUse(PolicyNode* node);
+  // Starts loading what OnUse(node) will touch (hints, for batches of uses): first the node
+  // itself, then (once it is loaded) its neighbours and its counters.
+  static void PrefetchNode(const PolicyNode* node) { __builtin_prefetch(node, 1); }
+  void PrefetchNeighbours(const PolicyNode* node) const {
+    __builtin_prefetch(node->prev, 1);
+    __builtin_prefetch(node->next, 1);
+    if (node->lfu_next != nullptr) __builtin_prefetch(node->lfu_next, 1);
+    sketch_->Prefetch(node->hash);
+  }
   // A new node, not yet in the policy; evicts as needed (never `node` itself).
   // Precondition: node->weight <= capacity.
   void OnAdd(PolicyNode* node);

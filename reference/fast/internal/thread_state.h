@@ -30,14 +30,20 @@ struct alignas(64) ThreadState {
     return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) >=
            kCapacity;
   }
-  // Calls f(node) for every buffered read, oldest first, and empties the buffer.
-  template <typename F>
-  void Drain(F&& f) {
+  // Calls first(node), then second(node), for every buffered read, then f(node) for each,
+  // oldest first, and empties the buffer. The passes let the memory loads of a whole batch
+  // overlap (prefetching) before the work that needs them.
+  template <typename First, typename Second, typename F>
+  void Drain(First&& first, Second&& second, F&& f) {
     const uint32_t tail = tail_.load(std::memory_order_acquire);
-    uint32_t head = head_.load(std::memory_order_relaxed);
-    for (; head != tail; ++head) f(ring_[head % kCapacity].load(std::memory_order_relaxed));
-    head_.store(head, std::memory_order_release);
+    const uint32_t head = head_.load(std::memory_order_relaxed);
+    for (uint32_t i = head; i != tail; ++i) first(Slot(i));
+    for (uint32_t i = head; i != tail; ++i) second(Slot(i));
+    for (uint32_t i = head; i != tail; ++i) f(Slot(i));
+    head_.store(tail, std::memory_order_release);
   }
+
+  PolicyNode* Slot(uint32_t i) const { return ring_[i % kCapacity].load(std::memory_order_relaxed); }
 
   // Single writer (the owner), so a load and a store, not a locked add.
   void CountHit() { hits_.store(hits_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }

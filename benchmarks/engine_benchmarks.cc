@@ -1,0 +1,229 @@
+#include "benchmarks/engine_benchmarks.h"
+
+#include <stdlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "benchmarks/latency.h"
+
+namespace cachelab::benchmarks {
+namespace {
+
+constexpr int kValueSizes[] = {8, 100, 4096};
+constexpr size_t kSequence = 1 << 20;  // precomputed key indices each thread walks
+
+// What one run of one benchmark shares between its threads.
+struct Fixture {
+  std::unique_ptr<BenchCache> cache;
+  std::string directory;          // removed at the end, for engines that keep files
+  std::vector<std::string> keys;  // resident (LookupHit, ReadMostly) or the Zipf key space
+  const std::vector<uint32_t>* sequence = nullptr;  // indices into keys, in request order
+  std::string value;
+  uint32_t sample_every = 1;
+
+  ~Fixture() {
+    cache.reset();
+    std::error_code ignored;
+    if (!directory.empty()) std::filesystem::remove_all(directory, ignored);
+  }
+};
+
+enum class Workload { kLookupHit, kMissThenInsert, kZipfGetOrInsert, kReadMostly };
+
+struct Spec {
+  std::string engine;
+  Capabilities capabilities;
+  CreateFn create;
+  Workload workload;
+  RunCoordinator<Fixture> coordinator;
+};
+
+std::string Key(uint64_t i) { return absl::StrCat("k", i); }
+
+// Zipf(0.99) ranks over [0, n) by inverting the CDF, from a fixed seed; computed once per n
+// (every run of every Zipf benchmark of an engine shares it).
+const std::vector<uint32_t>& ZipfSequence(size_t n) {
+  static std::mutex mu;
+  static auto* sequences = new std::map<size_t, std::vector<uint32_t>>();  // stable addresses
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<uint32_t>& out = (*sequences)[n];
+  if (!out.empty()) return out;
+  constexpr double s = 0.99;
+  std::vector<double> cdf(n);
+  double total = 0;
+  for (size_t r = 0; r < n; ++r) cdf[r] = total += 1.0 / std::pow(static_cast<double>(r + 1), s);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, total);
+  out.resize(kSequence);
+  for (uint32_t& rank : out) {
+    rank = static_cast<uint32_t>(std::min<size_t>(
+        std::upper_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin(), n - 1));
+  }
+  return out;
+}
+
+// Uniform indices in [0, n) from a fixed seed, computed once per n.
+const std::vector<uint32_t>& UniformSequence(size_t n) {
+  static std::mutex mu;
+  static auto* sequences = new std::map<size_t, std::vector<uint32_t>>();  // stable addresses
+  std::lock_guard<std::mutex> lock(mu);
+  std::vector<uint32_t>& out = (*sequences)[n];
+  if (out.empty()) {
+    std::mt19937_64 rng(7);
+    out.resize(kSequence);
+    for (uint32_t& index : out) index = static_cast<uint32_t>(rng() % n);
+  }
+  return out;
+}
+
+std::shared_ptr<Fixture> Build(const Spec& spec, int value_size, std::string& error) {
+  auto fixture = std::make_shared<Fixture>();
+  const int resident = ResidentKeys(spec.capabilities);
+  const bool in_memory = !spec.capabilities.persistent && !spec.capabilities.local_files &&
+                         !spec.capabilities.multi_process;
+  fixture->sample_every = in_memory ? 61 : 1;  // odd: not in step with any buffer size
+  CacheOptions options;
+  if (spec.capabilities.bounded()) options.capacity = resident;
+  if (spec.capabilities.requires_default_ttl) options.default_ttl = absl::Hours(24 * 365);
+  options.seed = 42;
+  std::string directory = "/tmp/cachelab-bench-XXXXXX";
+  if (mkdtemp(directory.data()) == nullptr) {
+    error = "cannot create a temporary directory";
+    return nullptr;
+  }
+  fixture->directory = directory;
+  options.location = directory + "/cache";
+  auto cache = spec.create(options);
+  if (!cache.ok()) {
+    error = std::string(cache.status().message());
+    return nullptr;
+  }
+  fixture->cache = *std::move(cache);
+  fixture->value.assign(value_size, 'v');
+  if (spec.workload == Workload::kZipfGetOrInsert) {
+    for (int i = 0; i < 10 * resident; ++i) fixture->keys.push_back(Key(i));
+    fixture->sequence = &ZipfSequence(fixture->keys.size());
+    return fixture;
+  }
+  if (spec.workload == Workload::kMissThenInsert) return fixture;
+  for (int i = 0; i < resident; ++i) {
+    fixture->keys.push_back(Key(i));
+    if (!fixture->cache->Insert(fixture->keys.back(), fixture->value).ok()) {
+      error = "prefilling the cache failed";
+      return nullptr;
+    }
+  }
+  fixture->sequence = &UniformSequence(resident);
+  return fixture;
+}
+
+void RunWorkload(benchmark::State& state, Spec& spec) {
+  auto run = spec.coordinator.Join(state, [&](std::string& error) {
+    return Build(spec, static_cast<int>(state.range(0)), error);
+  });
+  if (run->fixture == nullptr) {
+    state.SkipWithError(run->error.c_str());
+    spec.coordinator.Finish(state, *run, Histogram());
+    return;
+  }
+  Fixture& f = *run->fixture;
+  BenchCache& cache = *f.cache;
+  Histogram histogram;
+  Sampler sampler(histogram, f.sample_every);
+  size_t i = static_cast<size_t>(state.thread_index()) * (kSequence / 4 + 7919);
+  uint64_t hits = 0, lookups = 0, failures = 0;
+  std::string fresh = std::string("m") + static_cast<char>(state.thread_index()) + std::string(8, '\0');
+  uint64_t counter = 0;
+  for (auto _ : state) {
+    switch (spec.workload) {
+      case Workload::kLookupHit:
+        sampler.Run([&] {
+          auto found = cache.Lookup(f.keys[(*f.sequence)[i++ % kSequence]]);
+          failures += !found.ok();
+          hits += found.ok() && found->has_value();
+        });
+        ++lookups;
+        break;
+      case Workload::kMissThenInsert:
+        sampler.Run([&] {
+          ++counter;
+          std::memcpy(fresh.data() + 2, &counter, sizeof(counter));
+          auto found = cache.Lookup(fresh);
+          failures += !found.ok() || !cache.Insert(fresh, f.value).ok();
+        });
+        break;
+      case Workload::kZipfGetOrInsert:
+        sampler.Run([&] {
+          const std::string& key = f.keys[(*f.sequence)[i++ % kSequence]];
+          auto found = cache.Lookup(key);
+          if (found.ok() && found->has_value()) {
+            ++hits;
+          } else {
+            failures += !cache.Insert(key, f.value).ok();
+          }
+        });
+        ++lookups;
+        break;
+      case Workload::kReadMostly:
+        sampler.Run([&] {
+          const std::string& key = f.keys[(*f.sequence)[i++ % kSequence]];
+          if (i % 10 == 0) {
+            failures += !cache.Insert(key, f.value).ok();
+          } else {
+            auto found = cache.Lookup(key);
+            failures += !found.ok();
+          }
+        });
+        break;
+    }
+  }
+  if (lookups > 0) {
+    state.counters["hit_ratio"] = benchmark::Counter(static_cast<double>(hits) / lookups,
+                                                     benchmark::Counter::kAvgThreads);
+  }
+  if (failures > 0) state.SkipWithError("an engine call failed");
+  spec.coordinator.Finish(state, *run, histogram);
+}
+
+}  // namespace
+
+int ResidentKeys(const Capabilities& capabilities) {
+  const bool in_memory =
+      !capabilities.persistent && !capabilities.local_files && !capabilities.multi_process;
+  return in_memory ? 10'000 : 1'000;
+}
+
+void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capabilities,
+                              CreateFn create) {
+  const std::pair<Workload, const char*> workloads[] = {
+      {Workload::kLookupHit, "LookupHit"},
+      {Workload::kMissThenInsert, "MissThenInsert"},
+      {Workload::kZipfGetOrInsert, "ZipfGetOrInsert"},
+      {Workload::kReadMostly, "ReadMostly"},
+  };
+  for (const auto& [workload, label] : workloads) {
+    // Specs live as long as the process: Google Benchmark keeps the registered callables.
+    auto* spec = new Spec{name, capabilities, create, workload, {}};
+    auto* benchmark = benchmark::RegisterBenchmark(
+        absl::StrCat("BM_", name, label).c_str(),
+        [spec](benchmark::State& state) { RunWorkload(state, *spec); });
+    for (int size : kValueSizes) benchmark->Arg(size);
+    benchmark->ArgName("value_bytes")->UseRealTime();
+    if (capabilities.thread_safe) {
+      benchmark->ThreadRange(1, 4);
+    } else {
+      benchmark->Threads(1);
+    }
+  }
+}
+
+}  // namespace cachelab::benchmarks

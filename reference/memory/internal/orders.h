@@ -1,14 +1,15 @@
-// Eviction orders for PolicyCache: each tracks the live keys (as pointers to the keys stored in
-// PolicyCache's node map, which never move) and names the next victim.
+// Eviction orders for PolicyCache: each tracks the live keys and names the next victim. Orders
+// are intrusive: each entry of PolicyCache's node map carries its order's Handle (the map's
+// nodes never move), so tracking a key allocates nothing beyond the entry itself.
 //
 // Interface of an Order (all O(1), none thread-safe; PolicyCache holds the lock):
 //   explicit Order(uint64_t seed);
-//   Handle Add(const K* key);              // a new entry
-//   void Use(Handle& h);                   // a lookup hit
-//   void Overwrite(Handle& h);             // an overwrite of a live entry
-//   void Remove(Handle& h, const K* key);  // the entry leaves, for whatever reason
-//   const K* Victim();                     // precondition: at least one entry
-//   void Clear();
+//   void Add(Handle& h, const K* key);  // a new entry; `key` lives as long as the entry
+//   void Use(Handle& h);                // a lookup hit
+//   void Overwrite(Handle& h);          // an overwrite of a live entry
+//   void Remove(Handle& h);             // the entry leaves, for whatever reason
+//   const K* Victim();                  // precondition: at least one entry
+//   void Clear();                       // forgets every entry (their handles are dropped)
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_ORDERS_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_ORDERS_H_
 
@@ -19,10 +20,28 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "reference/cache.h"
 
 namespace cachelab::internal {
+
+// A circular doubly linked list of handles with a sentinel; front = most recent.
+template <typename K>
+struct Link {
+  Link* prev = this;
+  Link* next = this;
+  const K* key = nullptr;
+
+  void Unlink() {
+    prev->next = next;
+    next->prev = prev;
+  }
+  void InsertBefore(Link* at) {
+    prev = at->prev;
+    next = at;
+    at->prev->next = this;
+    at->prev = this;
+  }
+};
 
 // A queue of keys; `kUseMovesToBack` makes it LRU, otherwise FIFO (overwrites move to the back
 // in both, as cachetools' FIFOCache does).
@@ -31,21 +50,31 @@ class QueueOrder {
  public:
   static constexpr EvictionPolicy kPolicy =
       kUseMovesToBack ? EvictionPolicy::kLru : EvictionPolicy::kFifo;
-  using Handle = typename std::list<const K*>::iterator;
+  using Handle = Link<K>;
 
   explicit QueueOrder(uint64_t /*seed*/) {}
-  Handle Add(const K* key) { return queue_.insert(queue_.end(), key); }
+  QueueOrder(const QueueOrder&) = delete;
+  QueueOrder& operator=(const QueueOrder&) = delete;
+
+  void Add(Handle& h, const K* key) {
+    h.key = key;
+    h.InsertBefore(&queue_);  // the back: newest
+  }
   void Use(Handle& h) {
     if constexpr (kUseMovesToBack) MoveToBack(h);
   }
   void Overwrite(Handle& h) { MoveToBack(h); }
-  void Remove(Handle& h, const K* /*key*/) { queue_.erase(h); }
-  const K* Victim() { return queue_.front(); }
-  void Clear() { queue_.clear(); }
+  void Remove(Handle& h) { h.Unlink(); }
+  const K* Victim() { return queue_.next->key; }  // the front: oldest
+  void Clear() { queue_.prev = queue_.next = &queue_; }
 
  private:
-  void MoveToBack(Handle h) { queue_.splice(queue_.end(), queue_, h); }
-  std::list<const K*> queue_;
+  void MoveToBack(Handle& h) {
+    if (queue_.prev == &h) return;  // already the newest
+    h.Unlink();
+    h.InsertBefore(&queue_);
+  }
+  Handle queue_;  // sentinel
 };
 
 template <typename K>
@@ -59,79 +88,90 @@ template <typename K>
 class LfuOrder {
   struct Bucket {
     uint64_t count;
-    std::list<const K*> keys;
+    Link<K> keys;  // sentinel; oldest at next
   };
 
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kLfu;
-  struct Handle {
+  struct Handle : Link<K> {
     typename std::list<Bucket>::iterator bucket;
-    typename std::list<const K*>::iterator item;
   };
 
   explicit LfuOrder(uint64_t /*seed*/) {}
-  Handle Add(const K* key) {
-    if (buckets_.empty() || buckets_.front().count != 1) buckets_.push_front(Bucket{1, {}});
-    auto bucket = buckets_.begin();
-    return Handle{bucket, bucket->keys.insert(bucket->keys.end(), key)};
+  LfuOrder(const LfuOrder&) = delete;
+  LfuOrder& operator=(const LfuOrder&) = delete;
+
+  void Add(Handle& h, const K* key) {
+    if (buckets_.empty() || buckets_.front().count != 1) EmplaceBucket(buckets_.begin(), 1);
+    h.key = key;
+    h.bucket = buckets_.begin();
+    h.InsertBefore(&h.bucket->keys);
   }
   void Use(Handle& h) {
     auto next = std::next(h.bucket);
     if (next == buckets_.end() || next->count != h.bucket->count + 1) {
-      next = buckets_.insert(next, Bucket{h.bucket->count + 1, {}});
+      next = EmplaceBucket(next, h.bucket->count + 1);
     }
-    next->keys.splice(next->keys.end(), h.bucket->keys, h.item);
-    if (h.bucket->keys.empty()) buckets_.erase(h.bucket);
+    h.Unlink();
+    ReleaseIfEmpty(h.bucket);
     h.bucket = next;
+    h.InsertBefore(&next->keys);
   }
   void Overwrite(Handle& h) { Use(h); }
-  void Remove(Handle& h, const K* /*key*/) {
-    h.bucket->keys.erase(h.item);
-    if (h.bucket->keys.empty()) buckets_.erase(h.bucket);
+  void Remove(Handle& h) {
+    h.Unlink();
+    ReleaseIfEmpty(h.bucket);
   }
-  const K* Victim() { return buckets_.front().keys.front(); }
+  const K* Victim() { return buckets_.front().keys.next->key; }
   void Clear() { buckets_.clear(); }
 
  private:
+  typename std::list<Bucket>::iterator EmplaceBucket(typename std::list<Bucket>::iterator at,
+                                                     uint64_t count) {
+    auto it = buckets_.emplace(at);
+    it->count = count;
+    it->keys.prev = it->keys.next = &it->keys;  // the sentinel points at itself where it lives
+    return it;
+  }
+  void ReleaseIfEmpty(typename std::list<Bucket>::iterator bucket) {
+    if (bucket->keys.next == &bucket->keys) buckets_.erase(bucket);
+  }
   std::list<Bucket> buckets_;
 };
 
-// Uniform random victim from a seeded generator: a dense array for O(1) choice, with an index
-// so removal is a swap with the last element.
+// Uniform random victim from a seeded generator: a dense array of handles for O(1) choice;
+// each handle knows its index, so removal is a swap with the last element.
 template <typename K>
 class RandomOrder {
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kRandom;
-  struct Handle {};
+  struct Handle {
+    size_t index = 0;
+    const K* key = nullptr;
+  };
 
   explicit RandomOrder(uint64_t seed) : rng_(seed) {}
-  Handle Add(const K* key) {
-    index_[key] = keys_.size();
-    keys_.push_back(key);
-    return {};
+  void Add(Handle& h, const K* key) {
+    h.key = key;
+    h.index = handles_.size();
+    handles_.push_back(&h);
   }
   void Use(Handle&) {}
   void Overwrite(Handle&) {}
-  void Remove(Handle&, const K* key) {
-    auto it = index_.find(key);
-    const K* last = keys_.back();
-    keys_[it->second] = last;
-    index_[last] = it->second;
-    keys_.pop_back();
-    index_.erase(key);
+  void Remove(Handle& h) {
+    Handle* last = handles_.back();
+    handles_[h.index] = last;
+    last->index = h.index;
+    handles_.pop_back();
   }
   const K* Victim() {
-    std::uniform_int_distribution<size_t> pick(0, keys_.size() - 1);
-    return keys_[pick(rng_)];
+    std::uniform_int_distribution<size_t> pick(0, handles_.size() - 1);
+    return handles_[pick(rng_)]->key;
   }
-  void Clear() {
-    keys_.clear();
-    index_.clear();
-  }
+  void Clear() { handles_.clear(); }
 
  private:
-  std::vector<const K*> keys_;
-  absl::flat_hash_map<const K*, size_t> index_;
+  std::vector<Handle*> handles_;
   std::mt19937_64 rng_;
 };
 
@@ -143,10 +183,10 @@ class NoOrder {
   struct Handle {};
 
   explicit NoOrder(uint64_t /*seed*/) {}
-  Handle Add(const K*) { return {}; }
+  void Add(Handle&, const K*) {}
   void Use(Handle&) {}
   void Overwrite(Handle&) {}
-  void Remove(Handle&, const K*) {}
+  void Remove(Handle&) {}
   const K* Victim() { return nullptr; }
   void Clear() {}
 };

@@ -4,6 +4,8 @@
 // Thread-safety: every method holds one Mutex (reference/mutex.h), so each call is atomic.
 // Complexity: Lookup, Insert, Erase O(1) expected plus O(log n) when the entry has a deadline;
 // Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
+// Cost: a call reads the clock only if an entry it touches has a deadline (or the engine gives
+// plain inserts one); a hit allocates nothing unless copying V does.
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 
@@ -37,7 +39,8 @@ class PolicyCache final : public Cache<K, V> {
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
     MutexLock lock(&mu_);
-    auto it = FindLive(key, clock_->Now());
+    Now now(*clock_);
+    auto it = FindLive(key, now);
     if (it == map_.end()) {
       ++stats_.misses;
       return std::nullopt;
@@ -49,12 +52,12 @@ class PolicyCache final : public Cache<K, V> {
 
   absl::Status Insert(const K& key, V value) override {
     MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
+    Now now(*clock_);
     absl::Time deadline = absl::InfiniteFuture();
     if (ttu_) {
-      deadline = ttu_(key, value, now);
+      deadline = ttu_(key, value, now.Get());
     } else if (default_ttl_.has_value()) {
-      deadline = now + *default_ttl_;
+      deadline = now.Get() + *default_ttl_;
     }
     Store(key, std::move(value), deadline, now);
     return absl::OkStatus();
@@ -66,14 +69,15 @@ class PolicyCache final : public Cache<K, V> {
           "InsertWithTtl: ttl must not be negative; use 0 for an entry that is already expired");
     }
     MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
-    Store(key, std::move(value), now + ttl, now);
+    Now now(*clock_);
+    Store(key, std::move(value), now.Get() + ttl, now);
     return absl::OkStatus();
   }
 
   absl::StatusOr<bool> Erase(const K& key) override {
     MutexLock lock(&mu_);
-    auto it = FindLive(key, clock_->Now());
+    Now now(*clock_);
+    auto it = FindLive(key, now);
     if (it == map_.end()) return false;
     Remove(it);
     ++stats_.removals;
@@ -82,7 +86,8 @@ class PolicyCache final : public Cache<K, V> {
 
   absl::Status Clear() override {
     MutexLock lock(&mu_);
-    PurgeExpired(clock_->Now());
+    Now now(*clock_);
+    PurgeExpired(now);
     stats_.removals += map_.size();
     map_.clear();
     expiry_.clear();
@@ -92,7 +97,8 @@ class PolicyCache final : public Cache<K, V> {
 
   absl::StatusOr<size_t> Size() override {
     MutexLock lock(&mu_);
-    PurgeExpired(clock_->Now());
+    Now now(*clock_);
+    PurgeExpired(now);
     return map_.size();
   }
 
@@ -100,7 +106,8 @@ class PolicyCache final : public Cache<K, V> {
 
   absl::StatusOr<std::vector<K>> Keys() override {
     MutexLock lock(&mu_);
-    PurgeExpired(clock_->Now());
+    Now now(*clock_);
+    PurgeExpired(now);
     std::vector<K> keys;
     keys.reserve(map_.size());
     for (const auto& [key, entry] : map_) keys.push_back(key);
@@ -109,7 +116,8 @@ class PolicyCache final : public Cache<K, V> {
 
   CacheStats Stats() override {
     MutexLock lock(&mu_);
-    PurgeExpired(clock_->Now());
+    Now now(*clock_);
+    PurgeExpired(now);
     return stats_;
   }
 
@@ -121,13 +129,27 @@ class PolicyCache final : public Cache<K, V> {
     absl::Time deadline;
     typename Order::Handle handle;
   };
+  // The clock, read at most once per call and only if something needs the time.
+  class Now {
+   public:
+    explicit Now(const Clock& clock) : clock_(clock) {}
+    absl::Time Get() {
+      if (!now_.has_value()) now_ = clock_.Now();
+      return *now_;
+    }
+
+   private:
+    const Clock& clock_;
+    std::optional<absl::Time> now_;
+  };
   using Map = absl::node_hash_map<K, Entry>;
   using MapIterator = typename Map::iterator;
 
   // Returns the live entry for `key`, or end(); an expired one is removed and counted.
-  MapIterator FindLive(const K& key, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  MapIterator FindLive(const K& key, Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = map_.find(key);
-    if (it != map_.end() && it->second.deadline <= now) {
+    if (it != map_.end() && it->second.deadline != absl::InfiniteFuture() &&
+        it->second.deadline <= now.Get()) {
       Remove(it);
       ++stats_.expirations;
       return map_.end();
@@ -135,10 +157,11 @@ class PolicyCache final : public Cache<K, V> {
     return it;
   }
 
-  void Store(const K& key, V value, absl::Time deadline, absl::Time now)
+  void Store(const K& key, V value, absl::Time deadline, Now& now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = FindLive(key, now);
-    if (deadline <= now) {  // Already expired: never stored, and it replaces the old value.
+    if (deadline != absl::InfiniteFuture() && deadline <= now.Get()) {
+      // Already expired: never stored, and it replaces the old value.
       if (it != map_.end()) {
         Remove(it);
         ++stats_.removals;
@@ -160,7 +183,7 @@ class PolicyCache final : public Cache<K, V> {
       }
     }
     it = map_.try_emplace(key, Entry{std::move(value), absl::InfiniteFuture(), {}}).first;
-    it->second.handle = order_.Add(&it->first);
+    order_.Add(it->second.handle, &it->first);
     SetDeadline(it, deadline);
     ++stats_.insertions;
   }
@@ -177,12 +200,12 @@ class PolicyCache final : public Cache<K, V> {
     if (it->second.deadline != absl::InfiniteFuture()) {
       expiry_.erase({it->second.deadline, &it->first});
     }
-    order_.Remove(it->second.handle, &it->first);
+    order_.Remove(it->second.handle);
     map_.erase(it);
   }
 
-  void PurgeExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (!expiry_.empty() && expiry_.begin()->first <= now) {
+  void PurgeExpired(Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!expiry_.empty() && expiry_.begin()->first <= now.Get()) {
       Remove(map_.find(*expiry_.begin()->second));
       ++stats_.expirations;
     }

@@ -53,6 +53,24 @@ TYPED_TEST_P(PersistenceSuite, ReopenKeepsEveryAcknowledgedWrite) {
   EXPECT_EQ(Get(reopened, std::string("k7")), std::nullopt) << "an erase must persist too";
 }
 
+// Recency is part of what persists: an engine that batches its uses in memory must write them
+// before it closes, or the LRU victim after a reopen is the wrong one.
+TYPED_TEST_P(PersistenceSuite, ReopenKeepsTheLeastRecentlyUsedOrder) {
+  CACHELAB_REQUIRE(this->Caps().eviction == EvictionPolicy::kLru, "not an exact LRU");
+  const CacheOptions options = this->Options(3);
+  {
+    auto first = this->Open(options);
+    ASSERT_NE(first, nullptr);
+    for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(first->Insert(key, key).ok());
+    ASSERT_EQ(*first->Lookup("a"), "a");  // b is now the least recently used
+  }
+  StringCache& reopened = this->Make(options);
+  ASSERT_TRUE(reopened.Insert("d", "d").ok());
+  EXPECT_EQ(Get(reopened, std::string("b")), std::nullopt)
+      << "b was the least recently used before the reopen and should have been evicted";
+  EXPECT_EQ(Get(reopened, std::string("a")), "a") << "the use of a before the reopen was lost";
+}
+
 TYPED_TEST_P(PersistenceSuite, ReopenKeepsDeadlines) {
   CACHELAB_REQUIRE(this->Caps().per_entry_ttl, "no per-entry TTL");
   const CacheOptions options = this->Options(8);
@@ -201,6 +219,7 @@ TYPED_TEST_P(PersistenceSuite, LocationIsPrivate) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(PersistenceSuite, ReopenKeepsEveryAcknowledgedWrite,
+                            ReopenKeepsTheLeastRecentlyUsedOrder,
                             ReopenKeepsDeadlines, ReopenAfterClearIsEmpty,
                             AnotherProcessSeesTheWrites,
                             ProcessesRacingOnOneCacheCountEachChangeOnce,

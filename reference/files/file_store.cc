@@ -8,8 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -24,17 +22,30 @@ using files_internal::Entry;
 constexpr char kCheckFile[] = ".cachelab-files";
 constexpr char kCheckKey[] = "cachelab files cache";
 
-// The file's bytes, or nullopt if it does not exist.
+// The file's bytes, or nullopt if it does not exist: open, read (one call for a small file, as
+// a short read means the end) and close.
 absl::StatusOr<std::optional<std::string>> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return absl::UnavailableError(absl::StrCat("files cache: cannot read ", path, ": ",
                                                std::strerror(errno)));
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return std::optional<std::string>(bytes.str());
+  std::string bytes;
+  char buffer[8192];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0) {
+      const int error = errno;
+      close(fd);
+      return absl::UnavailableError(absl::StrCat("files cache: cannot read ", path, ": ",
+                                                 std::strerror(error)));
+    }
+    bytes.append(buffer, n);
+    if (n < static_cast<ssize_t>(sizeof(buffer))) break;
+  }
+  close(fd);
+  return std::optional<std::string>(std::move(bytes));
 }
 
 }  // namespace
@@ -89,8 +100,51 @@ absl::StatusOr<std::unique_ptr<FileStore>> FileStore::Open(FileStoreOptions opti
   }
   auto live = store->Scan();  // also finds the next recency tick
   if (!live.ok()) return live.status();
+  for (Found& found : *live) {
+    store->Index(found.file_name, std::move(found.entry.key), found.entry.deadline, found.use);
+  }
   store->stats_ = CacheStats();  // what opening found is not this handle's doing
   return store;
+}
+
+FileStore::~FileStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  // The uses of this session, into the files' modification times (best effort).
+  for (const auto& [file_name, indexed] : index_) {
+    if (!indexed.use_unwritten) continue;
+    const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(indexed.use), 0}};
+    utimensat(AT_FDCWD, PathOf(file_name).c_str(), times, 0);
+  }
+}
+
+void FileStore::Index(const std::string& file_name, std::string key, int64_t deadline,
+                      uint64_t use) {
+  Forget(file_name);
+  index_.emplace(file_name, Indexed{std::move(key), deadline, use});
+  by_use_.emplace(use, file_name);
+  if (deadline != INT64_MAX) by_deadline_.emplace(deadline, file_name);
+}
+
+void FileStore::Forget(std::string file_name) {  // a copy: callers pass index keys
+  auto it = index_.find(file_name);
+  if (it == index_.end()) return;
+  by_use_.erase(it->second.use);
+  if (it->second.deadline != INT64_MAX) by_deadline_.erase({it->second.deadline, file_name});
+  index_.erase(it);
+}
+
+absl::Status FileStore::Remove(std::string file_name) {  // a copy: callers pass index keys
+  if (absl::Status gone = Unlink(file_name); !gone.ok()) return gone;
+  Forget(file_name);
+  return absl::OkStatus();
+}
+
+absl::Status FileStore::PurgeExpired(int64_t now) {
+  while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+    const std::string file_name = by_deadline_.begin()->second;
+    if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
+    ++stats_.expirations;
+  }
+  return absl::OkStatus();
 }
 
 FileStore::FileStore(FileStoreOptions options)
@@ -106,9 +160,7 @@ int64_t FileStore::NowNanos() const {
 }
 
 absl::Status FileStore::Unlink(const std::string& file_name) {
-  if (unlink(PathOf(file_name).c_str()) == 0) {
-    if (files_ > 0) --files_;
-  } else if (errno != ENOENT) {
+  if (unlink(PathOf(file_name).c_str()) != 0 && errno != ENOENT) {
     return absl::UnavailableError(absl::StrCat("files cache: cannot delete ", PathOf(file_name),
                                                ": ", std::strerror(errno)));
   }
@@ -142,15 +194,6 @@ absl::Status FileStore::Write(const Entry& entry, const std::string& file_name) 
   return absl::OkStatus();
 }
 
-absl::Status FileStore::Touch(const std::string& file_name) {
-  const timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(next_use_++), 0}};
-  if (utimensat(AT_FDCWD, PathOf(file_name).c_str(), times, 0) != 0) {
-    return absl::UnavailableError(absl::StrCat("files cache: cannot update ", PathOf(file_name),
-                                               ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::optional<FileStore::Found>> FileStore::Read(const std::string& key) {
   const std::string file_name = files_internal::FileNameFor(key);
   auto bytes = ReadFile(PathOf(file_name));
@@ -159,7 +202,7 @@ absl::StatusOr<std::optional<FileStore::Found>> FileStore::Read(const std::strin
   auto entry = files_internal::Decode(**bytes, sealing_);
   if (!entry.ok() || entry->key != key) {  // torn, corrupt, or not this key's file
     ++stats_.corrupt;
-    if (absl::Status gone = Unlink(file_name); !gone.ok()) return gone;
+    if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
     return std::optional<Found>();
   }
   return std::optional<Found>(Found{file_name, *std::move(entry), 0});
@@ -194,18 +237,14 @@ absl::StatusOr<std::vector<FileStore::Found>> FileStore::Scan() {
     next_use_ = std::max<uint64_t>(next_use_, info.st_mtim.tv_sec + 1);
     live.push_back(Found{name, *std::move(header), info.st_mtim.tv_sec});
   }
-  files_ = live.size();
   return live;
 }
 
-absl::Status FileStore::MakeRoom() {
-  if (files_ < *options_.capacity) return absl::OkStatus();  // not full, even counting expired
-  auto live = Scan();  // expired entries go first, counted
-  if (!live.ok()) return live.status();
-  std::sort(live->begin(), live->end(),
-            [](const Found& a, const Found& b) { return a.use < b.use; });
-  for (size_t i = 0; live->size() - i >= *options_.capacity; ++i) {
-    if (absl::Status gone = Unlink((*live)[i].file_name); !gone.ok()) return gone;
+absl::Status FileStore::MakeRoom(int64_t now) {
+  if (index_.size() < *options_.capacity) return absl::OkStatus();
+  if (absl::Status purged = PurgeExpired(now); !purged.ok()) return purged;  // expired go first
+  while (index_.size() >= *options_.capacity) {
+    if (absl::Status gone = Remove(by_use_.begin()->second); !gone.ok()) return gone;
     ++stats_.evictions;
   }
   return absl::OkStatus();
@@ -213,19 +252,33 @@ absl::Status FileStore::MakeRoom() {
 
 absl::StatusOr<std::optional<std::string>> FileStore::Lookup(const std::string& key) {
   MutexLock lock(&mu_);
+  const std::string file_name = files_internal::FileNameFor(key);
+  auto indexed = index_.find(file_name);
+  if (indexed == index_.end()) {  // known absent: no file is opened
+    ++stats_.misses;
+    return std::optional<std::string>();
+  }
+  if (indexed->second.deadline <= NowNanos()) {
+    if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
+    ++stats_.expirations;
+    ++stats_.misses;
+    return std::optional<std::string>();
+  }
   auto found = Read(key);
   if (!found.ok()) return found.status();
-  if (found->has_value() && (*found)->entry.deadline > NowNanos()) {
-    if (absl::Status touched = Touch((*found)->file_name); !touched.ok()) return touched;
-    ++stats_.hits;
-    return std::optional<std::string>(std::move((*found)->entry.value));
+  if (!found->has_value()) {  // deleted or damaged under the engine: Read counted and forgot it
+    Forget(file_name);
+    ++stats_.misses;
+    return std::optional<std::string>();
   }
-  if (found->has_value()) {
-    if (absl::Status gone = Unlink((*found)->file_name); !gone.ok()) return gone;
-    ++stats_.expirations;
-  }
-  ++stats_.misses;
-  return std::optional<std::string>();
+  // A use: the newest recency, in memory until the store closes.
+  Indexed& entry = index_.find(file_name)->second;
+  by_use_.erase(entry.use);
+  entry.use = next_use_++;
+  entry.use_unwritten = true;
+  by_use_.emplace(entry.use, file_name);
+  ++stats_.hits;
+  return std::optional<std::string>(std::move((*found)->entry.value));
 }
 
 absl::Status FileStore::Store(const std::string& key, const std::string& value,
@@ -234,48 +287,47 @@ absl::Status FileStore::Store(const std::string& key, const std::string& value,
   const int64_t now = NowNanos();
   const int64_t until =
       deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
-  auto found = Read(key);
-  if (!found.ok()) return found.status();
-  const bool live = found->has_value() && (*found)->entry.deadline > now;
-  if (found->has_value() && !live) {
-    if (absl::Status gone = Unlink((*found)->file_name); !gone.ok()) return gone;
+  const std::string file_name = files_internal::FileNameFor(key);
+  auto indexed = index_.find(file_name);
+  const bool live = indexed != index_.end() && indexed->second.deadline > now;
+  if (indexed != index_.end() && !live) {
+    if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
     ++stats_.expirations;
   }
   if (until <= now) {  // already expired: nothing is stored, and the old value goes
     if (!live) return absl::OkStatus();
-    if (absl::Status gone = Unlink((*found)->file_name); !gone.ok()) return gone;
+    if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
     ++stats_.removals;
     return absl::OkStatus();
   }
   if (!live && options_.capacity.has_value()) {
-    if (absl::Status room = MakeRoom(); !room.ok()) return room;
+    if (absl::Status room = MakeRoom(now); !room.ok()) return room;
   }
-  if (absl::Status written = Write(Entry{key, value, until}, files_internal::FileNameFor(key));
-      !written.ok()) {
+  const uint64_t use = next_use_;  // Write stamps the file with it and advances the clock
+  if (absl::Status written = Write(Entry{key, value, until}, file_name); !written.ok()) {
     return written;
   }
+  Index(file_name, key, until, use);
   ++(live ? stats_.updates : stats_.insertions);
-  if (!live) ++files_;
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> FileStore::Erase(const std::string& key) {
   MutexLock lock(&mu_);
-  auto found = Read(key);
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return false;
-  if (absl::Status gone = Unlink((*found)->file_name); !gone.ok()) return gone;
-  const bool live = (*found)->entry.deadline > NowNanos();
+  const std::string file_name = files_internal::FileNameFor(key);
+  auto indexed = index_.find(file_name);
+  if (indexed == index_.end()) return false;
+  const bool live = indexed->second.deadline > NowNanos();
+  if (absl::Status gone = Remove(file_name); !gone.ok()) return gone;
   ++(live ? stats_.removals : stats_.expirations);
   return live;
 }
 
 absl::Status FileStore::Clear() {
   MutexLock lock(&mu_);
-  auto live = Scan();
-  if (!live.ok()) return live.status();
-  for (const Found& found : *live) {
-    if (absl::Status gone = Unlink(found.file_name); !gone.ok()) return gone;
+  if (absl::Status purged = PurgeExpired(NowNanos()); !purged.ok()) return purged;
+  while (!index_.empty()) {
+    if (absl::Status gone = Remove(index_.begin()->first); !gone.ok()) return gone;
     ++stats_.removals;
   }
   return absl::OkStatus();
@@ -283,17 +335,22 @@ absl::Status FileStore::Clear() {
 
 absl::StatusOr<std::vector<std::string>> FileStore::Keys() {
   MutexLock lock(&mu_);
-  auto live = Scan();
-  if (!live.ok()) return live.status();
+  if (absl::Status purged = PurgeExpired(NowNanos()); !purged.ok()) return purged;
   std::vector<std::string> keys;
-  for (Found& found : *live) keys.push_back(std::move(found.entry.key));
+  keys.reserve(index_.size());
+  for (const auto& [file_name, indexed] : index_) keys.push_back(indexed.key);
   return keys;
 }
 
+absl::StatusOr<size_t> FileStore::Size() {
+  MutexLock lock(&mu_);
+  if (absl::Status purged = PurgeExpired(NowNanos()); !purged.ok()) return purged;
+  return index_.size();
+}
 
 CacheStats FileStore::Stats() {
   MutexLock lock(&mu_);
-  (void)Scan();  // counts what has expired; an I/O error leaves the counters as they are
+  (void)PurgeExpired(NowNanos());  // an I/O error leaves the counters as they are
   return stats_;
 }
 

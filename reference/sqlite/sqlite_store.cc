@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -15,8 +16,25 @@
 namespace cachelab {
 namespace {
 
-constexpr const char* kFormat = "cachelab-sqlite-1";
+// Format 2 adds the totals row (format 1 databases are upgraded in place when opened).
+constexpr const char* kFormat = "cachelab-sqlite-2";
+constexpr const char* kFormatV1 = "cachelab-sqlite-1";
 constexpr const char* kNextUse = "(SELECT COALESCE(MAX(last_use), 0) + 1 FROM cachelab_entries)";
+constexpr size_t kUsesPerFlush = 1024;
+
+// The totals row and the triggers that keep it exact whatever statement changes the entries.
+constexpr const char* kTotalsSchema =
+    "CREATE TABLE IF NOT EXISTS cachelab_totals(id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " entries INTEGER NOT NULL, bytes INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO cachelab_totals SELECT 0, COUNT(*), COALESCE(SUM(size), 0)"
+    " FROM cachelab_entries;"
+    "CREATE TRIGGER IF NOT EXISTS cachelab_added AFTER INSERT ON cachelab_entries BEGIN"
+    " UPDATE cachelab_totals SET entries = entries + 1, bytes = bytes + NEW.size; END;"
+    "CREATE TRIGGER IF NOT EXISTS cachelab_removed AFTER DELETE ON cachelab_entries BEGIN"
+    " UPDATE cachelab_totals SET entries = entries - 1, bytes = bytes - OLD.size; END;"
+    "CREATE TRIGGER IF NOT EXISTS cachelab_resized AFTER UPDATE OF size ON cachelab_entries"
+    " WHEN NEW.size != OLD.size BEGIN"
+    " UPDATE cachelab_totals SET bytes = bytes + NEW.size - OLD.size; END;";
 
 // One use of a cached prepared statement: reset and unbound on scope exit.
 class Statement {
@@ -29,6 +47,13 @@ class Statement {
     sqlite3_clear_bindings(stmt_);
   }
   int code() const { return code_; }
+  // Ends the statement's use early (its read transaction, in autocommit mode).
+  void Reset() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    stmt_ = nullptr;
+  }
   Statement& Blob(int i, const std::string& bytes) {
     sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
     return *this;
@@ -135,6 +160,12 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* 
     : options_(std::move(options)), path_(std::move(path)), db_(db) {}
 
 SqliteStore::~SqliteStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (!pending_uses_.empty()) {  // the uses this handle made survive it (best effort)
+    if (SetSynchronous(false).ok()) {
+      Transaction txn(*this);
+      if (txn.status().ok() && FlushUses().ok()) (void)txn.Commit();
+    }
+  }
   for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
   sqlite3_close(db_);
 }
@@ -180,8 +211,7 @@ absl::Status SqliteStore::Exec(const char* sql) {
 absl::Status SqliteStore::PrepareSchema() {
   sqlite3_busy_timeout(db_, static_cast<int>(absl::ToInt64Milliseconds(options_.busy_timeout)));
   CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
-  CACHELAB_RETURN_IF_ERROR(
-      Exec(options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
   Statement tables(Prepared("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"));
@@ -193,19 +223,21 @@ absl::Status SqliteStore::PrepareSchema() {
         "sqlite cache: ", path_, " is an SQLite database but not a cachelab cache; "
         "choose an empty directory"));
   }
-  if (has_meta && format.ColumnBlob(0) != kFormat) {
+  const std::string found = has_meta ? format.ColumnBlob(0) : "";
+  if (has_meta && found != kFormat && found != kFormatV1) {
     return absl::FailedPreconditionError(absl::StrCat("sqlite cache: ", path_, " has format ",
-                                                      format.ColumnBlob(0), ", expected ",
-                                                      kFormat));
+                                                      found, ", expected ", kFormat));
   }
   CACHELAB_RETURN_IF_ERROR(Exec(
       "CREATE TABLE IF NOT EXISTS cachelab_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
-      "INSERT OR IGNORE INTO cachelab_meta VALUES('format', 'cachelab-sqlite-1');"
       "CREATE TABLE IF NOT EXISTS cachelab_entries(key BLOB PRIMARY KEY, value BLOB NOT NULL,"
       " deadline INTEGER, last_use INTEGER NOT NULL, size INTEGER NOT NULL);"
       "CREATE INDEX IF NOT EXISTS cachelab_by_use ON cachelab_entries(last_use);"
       "CREATE INDEX IF NOT EXISTS cachelab_by_deadline ON cachelab_entries(deadline)"
       " WHERE deadline IS NOT NULL;"));
+  CACHELAB_RETURN_IF_ERROR(Exec(kTotalsSchema));
+  CACHELAB_RETURN_IF_ERROR(
+      Exec("INSERT OR REPLACE INTO cachelab_meta VALUES('format', 'cachelab-sqlite-2')"));
   return txn.Commit();
 }
 
@@ -230,64 +262,99 @@ absl::StatusOr<std::optional<bool>> SqliteStore::DeleteKey(const std::string& ke
   return std::optional<bool>(live);
 }
 
+absl::Status SqliteStore::SetSynchronous(bool full) {
+  if (synchronous_full_now_ == full) return absl::OkStatus();
+  CACHELAB_RETURN_IF_ERROR(Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  synchronous_full_now_ = full;
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::FlushUses() {
+  if (pending_uses_.empty()) return absl::OkStatus();
+  std::vector<std::pair<uint64_t, const std::string*>> uses;
+  uses.reserve(pending_uses_.size());
+  for (const auto& [key, sequence] : pending_uses_) uses.emplace_back(sequence, &key);
+  std::sort(uses.begin(), uses.end());
+  Statement newest(Prepared("SELECT COALESCE(MAX(last_use), 0) FROM cachelab_entries"));
+  if (newest.Step() != SQLITE_ROW) return Error(newest.code(), "reading recency");
+  int64_t tick = newest.ColumnInt(0);
+  for (const auto& [sequence, key] : uses) {
+    Statement touch(Prepared("UPDATE cachelab_entries SET last_use = ? WHERE key = ?"));
+    if (touch.Int(1, ++tick).Blob(2, *key).Step() != SQLITE_DONE) {
+      return Error(touch.code(), "updating use");
+    }
+  }
+  pending_uses_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> SqliteStore::Totals() {
+  Statement totals(Prepared("SELECT entries, bytes FROM cachelab_totals WHERE id = 0"));
+  if (totals.Step() != SQLITE_ROW) return Error(totals.code(), "reading the totals");
+  return std::make_pair(static_cast<uint64_t>(totals.ColumnInt(0)),
+                        static_cast<uint64_t>(totals.ColumnInt(1)));
+}
+
 absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string& key) {
   MutexLock lock(&mu_);
   const int64_t now = NowNanos();
-  // A lookup commits only recency (and expirations): losing that to a power cut is harmless,
-  // so it is not worth an fsync; writes keep the configured durability.
-  if (options_.synchronous_full) {
-    CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
-  }
-  struct Restore {
-    SqliteStore* store;
-    ~Restore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      if (store) (void)store->Exec("PRAGMA synchronous=FULL");
+  {
+    // One read, like a raw prepared SELECT: nothing is written on a hit.
+    Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
+    const int code = get.Blob(1, key).Step();
+    if (code == SQLITE_DONE) {
+      ++stats_.misses;
+      return std::optional<std::string>();
     }
-  } restore{options_.synchronous_full ? this : nullptr};
+    if (code != SQLITE_ROW) return Error(code, "looking up");
+    if (get.ColumnDeadline(1) > now) {
+      std::optional<std::string> value = get.ColumnBlob(0);
+      pending_uses_[key] = ++use_sequence_;
+      ++stats_.hits;
+      if (pending_uses_.size() >= kUsesPerFlush) {
+        get.Reset();  // end the read before writing
+        // Recency only: no fsync, and a failure here loses nothing but recency.
+        if (SetSynchronous(false).ok()) {
+          Transaction txn(*this);
+          if (txn.status().ok() && FlushUses().ok()) (void)txn.Commit();
+        }
+      }
+      return value;
+    }
+  }
+  // Expired: removed (and counted) in a write transaction, if it is still expired there.
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
-  const int code = get.Blob(1, key).Step();
+  CACHELAB_RETURN_IF_ERROR(FlushUses());
+  auto deleted = DeleteKey(key, now);
+  if (!deleted.ok()) return deleted.status();
   std::optional<std::string> value;
-  if (code == SQLITE_ROW && get.ColumnDeadline(1) > now) {
-    value = get.ColumnBlob(0);
-    Statement touch(Prepared(absl::StrCat("UPDATE cachelab_entries SET last_use = ", kNextUse,
-                                      " WHERE key = ?")));
-    if (touch.Blob(1, key).Step() != SQLITE_DONE) return Error(touch.code(), "updating use");
-    ++txn.delta().hits;
-  } else if (code == SQLITE_ROW) {
-    auto deleted = DeleteKey(key, now);
-    if (!deleted.ok()) return deleted.status();
-    ++txn.delta().expirations;
-    ++txn.delta().misses;
-  } else if (code == SQLITE_DONE) {
-    ++txn.delta().misses;
-  } else {
-    return Error(code, "looking up");
-  }
+  if (deleted->has_value() && !**deleted) ++txn.delta().expirations;
+  ++txn.delta().misses;
   CACHELAB_RETURN_IF_ERROR(txn.Commit());
   return value;
 }
 
 absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uint64_t size,
-                                   int64_t now) {
+                                   uint64_t replaced_size, int64_t now) {
   bool purged = false;
   while (true) {
-    Statement count(Prepared("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM cachelab_entries"
-                         " WHERE key != ?"));
-    if (count.Blob(1, key).Step() != SQLITE_ROW) return Error(count.code(), "counting");
-    const uint64_t entries = count.ColumnInt(0);
-    const uint64_t bytes = count.ColumnInt(1);
-    const bool full = (options_.capacity && entries >= *options_.capacity) ||
-                      (options_.max_bytes && bytes + size > *options_.max_bytes);
+    auto totals = Totals();
+    if (!totals.ok()) return totals.status();
+    const auto [entries, bytes] = *totals;
+    const bool adding = replaced_size == 0;
+    const bool full = (adding && options_.capacity && entries >= *options_.capacity) ||
+                      (options_.max_bytes && bytes - replaced_size + size > *options_.max_bytes);
     if (!full) return absl::OkStatus();
     if (!purged) {  // expired entries leave before any live one is evicted
       purged = true;
       CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, now));
       continue;
     }
+    // The least recently used entry other than the one being written (ties cannot happen).
     Statement victim(Prepared("DELETE FROM cachelab_entries WHERE key = (SELECT key FROM"
-                          " cachelab_entries WHERE key != ? ORDER BY last_use LIMIT 1)"));
+                              " cachelab_entries WHERE key != ? ORDER BY last_use LIMIT 1)"));
     if (victim.Blob(1, key).Step() != SQLITE_DONE) return Error(victim.code(), "evicting");
     if (sqlite3_changes(db_) == 0) return absl::OkStatus();  // nothing left to evict
     ++txn.delta().evictions;
@@ -306,12 +373,16 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
   const int64_t now = NowNanos();
   const int64_t until =
       deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
-  Statement get(Prepared("SELECT deadline FROM cachelab_entries WHERE key = ?"));
+  CACHELAB_RETURN_IF_ERROR(FlushUses());
+  Statement get(Prepared("SELECT deadline, size FROM cachelab_entries WHERE key = ?"));
   const int code = get.Blob(1, key).Step();
   if (code != SQLITE_ROW && code != SQLITE_DONE) return Error(code, "looking up");
-  bool live = code == SQLITE_ROW && get.ColumnDeadline(0) > now;
+  const bool live = code == SQLITE_ROW && get.ColumnDeadline(0) > now;
+  const uint64_t old_size = live ? static_cast<uint64_t>(get.ColumnInt(1)) : 0;
+  get.Reset();
   if (code == SQLITE_ROW && !live) {
     auto deleted = DeleteKey(key, now);
     if (!deleted.ok()) return deleted.status();
@@ -325,12 +396,14 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
     }
     return txn.Commit();
   }
-  if (!live || options_.max_bytes) CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, now));
+  if (!live || options_.max_bytes) {
+    CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, old_size, now));
+  }
   Statement write(Prepared(live ? absl::StrCat("UPDATE cachelab_entries SET value = ?2, deadline = ?3,"
-                                           " size = ?4, last_use = ", kNextUse, " WHERE key = ?1")
-                            : absl::StrCat("INSERT INTO cachelab_entries(key, value, deadline,"
-                                           " size, last_use) VALUES(?1, ?2, ?3, ?4, ", kNextUse,
-                                           ")")));
+                                               " size = ?4, last_use = ", kNextUse, " WHERE key = ?1")
+                                : absl::StrCat("INSERT INTO cachelab_entries(key, value, deadline,"
+                                               " size, last_use) VALUES(?1, ?2, ?3, ?4, ", kNextUse,
+                                               ")")));
   write.Blob(1, key).Blob(2, value).Deadline(3, until).Int(4, static_cast<int64_t>(size));
   if (write.Step() != SQLITE_DONE) return Error(write.code(), "writing");
   ++(live ? txn.delta().updates : txn.delta().insertions);
@@ -339,8 +412,10 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
 
 absl::StatusOr<bool> SqliteStore::Erase(const std::string& key) {
   MutexLock lock(&mu_);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
+  CACHELAB_RETURN_IF_ERROR(FlushUses());
   auto deleted = DeleteKey(key, NowNanos());
   if (!deleted.ok()) return deleted.status();
   if (deleted->has_value()) ++(**deleted ? txn.delta().removals : txn.delta().expirations);
@@ -350,8 +425,10 @@ absl::StatusOr<bool> SqliteStore::Erase(const std::string& key) {
 
 absl::Status SqliteStore::Clear() {
   MutexLock lock(&mu_);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
+  pending_uses_.clear();  // nothing left to be used
   CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
   CACHELAB_RETURN_IF_ERROR(Exec("DELETE FROM cachelab_entries"));
   txn.delta().removals += sqlite3_changes(db_);
@@ -360,6 +437,7 @@ absl::Status SqliteStore::Clear() {
 
 absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   MutexLock lock(&mu_);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
   CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
@@ -368,15 +446,29 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   int code;
   while ((code = all.Step()) == SQLITE_ROW) keys.push_back(all.ColumnBlob(0));
   if (code != SQLITE_DONE) return Error(code, "listing keys");
+  all.Reset();
   CACHELAB_RETURN_IF_ERROR(txn.Commit());
   return keys;
 }
 
+absl::StatusOr<size_t> SqliteStore::Size() {
+  MutexLock lock(&mu_);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
+  auto totals = Totals();
+  if (!totals.ok()) return totals.status();
+  CACHELAB_RETURN_IF_ERROR(txn.Commit());
+  return static_cast<size_t>(totals->first);
+}
 
 CacheStats SqliteStore::Stats() {
   MutexLock lock(&mu_);
-  Transaction txn(*this);
-  if (txn.status().ok() && PurgeExpired(txn, NowNanos()).ok()) (void)txn.Commit();
+  if (SetSynchronous(options_.synchronous_full).ok()) {
+    Transaction txn(*this);
+    if (txn.status().ok() && PurgeExpired(txn, NowNanos()).ok()) (void)txn.Commit();
+  }
   return stats_;
 }
 

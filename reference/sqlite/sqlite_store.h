@@ -3,6 +3,15 @@
 // statistics) is applied here, inside SQLite transactions, so that several handles and several
 // processes share one consistent cache.
 //
+// Speed: a lookup is one prepared SELECT, as a raw SQLite read is: it writes nothing. Its use
+// (recency, for exact LRU) is remembered in memory and written in one batch, before this
+// handle's next write transaction (so every eviction this handle makes sees every use it made,
+// in order) or when 1024 uses are pending (a transaction that does not fsync: losing recency on a
+// power cut is harmless), or when the handle closes. Other handles and processes see this
+// handle's uses when they are written: recency across processes is exact up to that batching.
+// The number and bytes of entries are kept by triggers in a one-row table, so Size() and the
+// capacity check are O(1) (after purging expired entries, O(expired log n)).
+//
 // Thread-safety: all methods may be called from any thread (one connection, one mutex).
 // Errors: SQLite failures become absl::Status: kUnavailable (busy past the busy timeout, disk
 // full, I/O), kDataLoss (a corrupt file), kFailedPrecondition (a database that is not a cachelab
@@ -52,6 +61,7 @@ class SqliteStore final : public ByteStore {
   absl::StatusOr<bool> Erase(const std::string& key) override;
   absl::Status Clear() override;
   absl::StatusOr<std::vector<std::string>> Keys() override;
+  absl::StatusOr<size_t> Size() override;
   CacheStats Stats() override;
   std::optional<size_t> capacity() const override { return options_.capacity; }
   const std::string& path() const { return path_; }
@@ -72,9 +82,14 @@ class SqliteStore final : public ByteStore {
   absl::StatusOr<std::optional<bool>> DeleteKey(const std::string& key, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Within `txn`: purges expired entries, then evicts least recently used ones (never `key`)
-  // until an entry of `size` bytes fits the capacity and max_bytes.
-  absl::Status MakeRoom(Transaction& txn, const std::string& key, uint64_t size, int64_t now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // until an entry of `size` bytes (replacing one of `replaced_size`, 0 if new) fits.
+  absl::Status MakeRoom(Transaction& txn, const std::string& key, uint64_t size,
+                        uint64_t replaced_size, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Within a write transaction: writes the pending uses, oldest first, as the newest recency.
+  absl::Status FlushUses() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The entries and bytes stored (expired ones included), from the totals row.
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> Totals() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SetSynchronous(bool full) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SqliteStoreOptions options_;
   const std::string path_;
@@ -82,6 +97,10 @@ class SqliteStore final : public ByteStore {
   sqlite3* const db_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
+  // Keys used since the last flush, each with the order of its latest use.
+  absl::flat_hash_map<std::string, uint64_t> pending_uses_ ABSL_GUARDED_BY(mu_);
+  uint64_t use_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<bool> synchronous_full_now_ ABSL_GUARDED_BY(mu_);  // unknown until first set
 };
 
 }  // namespace cachelab

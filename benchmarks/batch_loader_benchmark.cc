@@ -11,6 +11,8 @@
 #include "benchmark/benchmark.h"
 #include "reference/loading/batch_loader.h"
 #include "reference/memory/memory_cache.h"
+#include "reference/redis/redis_cache.h"
+#include "reference/redis/testing/redis_server.h"
 
 namespace cachelab {
 namespace {
@@ -79,6 +81,56 @@ void BM_EngineLookup(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_EngineLookup)->Arg(1000)->Arg(10);
+
+}  // namespace
+}  // namespace cachelab
+
+namespace cachelab {
+namespace {
+
+// The same over a Redis engine (a redis-server this binary starts): a cached fetch of n keys
+// reads them with one LookupMany (one round trip), where n single lookups make n round trips.
+std::pair<std::shared_ptr<Engine>, Keys> FilledRedis(int n) {
+  auto server = testing::SharedRedisServer();
+  if (!server.ok()) return {nullptr, {}};
+  CacheOptions options;
+  options.location = absl::StrCat("batch-", n);
+  RedisOptions redis;
+  redis.port = (*server)->port();
+  auto engine = RedisCache<std::string, std::optional<std::string>>::Open(options, redis);
+  if (!engine.ok()) return {nullptr, {}};
+  std::shared_ptr<Engine> shared = *std::move(engine);
+  Keys keys;
+  for (int i = 0; i < n; ++i) {
+    keys.push_back(absl::StrCat("key", i));
+    (void)shared->Insert(keys.back(), std::optional<std::string>("value"));
+  }
+  return {shared, keys};
+}
+
+void BM_BatchLoaderCachedFetchRedis(benchmark::State& state) {
+  auto [engine, keys] = FilledRedis(static_cast<int>(state.range(0)));
+  if (engine == nullptr) return state.SkipWithError("no redis-server");
+  auto loader = *BatchLoader<std::string, std::string>::Create(
+      engine, DataProvider<std::string, std::string>::OneKey(
+                  [](const std::string&, std::stop_token) -> Answer<std::string> {
+                    return absl::InternalError("the provider must not be called");
+                  }));
+  for (auto _ : state) benchmark::DoNotOptimize(loader->FetchAll(keys));
+  if (loader->Stats().provider_calls != 0) state.SkipWithError("the provider was called");
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_BatchLoaderCachedFetchRedis)->Arg(1000)->UseRealTime();
+
+void BM_RedisEngineLookup(benchmark::State& state) {
+  auto [engine, keys] = FilledRedis(static_cast<int>(state.range(0)));
+  if (engine == nullptr) return state.SkipWithError("no redis-server");
+  for (auto _ : state) {
+    for (const std::string& key : keys) benchmark::DoNotOptimize(engine->Lookup(key));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RedisEngineLookup)->Arg(1000)->UseRealTime();
 
 }  // namespace
 }  // namespace cachelab

@@ -37,7 +37,7 @@ struct Fixture {
   }
 };
 
-enum class Workload { kLookupHit, kMissThenInsert, kZipfGetOrInsert, kReadMostly };
+enum class Workload { kLookupHit, kMissThenInsert, kZipfGetOrInsert, kReadMostly, kOverwrite };
 
 struct Spec {
   std::string engine;
@@ -173,6 +173,11 @@ void RunWorkload(benchmark::State& state, Spec& spec) {
         });
         ++lookups;
         break;
+      case Workload::kOverwrite:
+        sampler.Run([&] {
+          failures += !cache.Insert(f.keys[(*f.sequence)[i++ % kSequence]], f.value).ok();
+        });
+        break;
       case Workload::kReadMostly:
         sampler.Run([&] {
           const std::string& key = f.keys[(*f.sequence)[i++ % kSequence]];
@@ -209,6 +214,7 @@ void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capab
       {Workload::kMissThenInsert, "MissThenInsert"},
       {Workload::kZipfGetOrInsert, "ZipfGetOrInsert"},
       {Workload::kReadMostly, "ReadMostly"},
+      {Workload::kOverwrite, "Overwrite"},
   };
   for (const auto& [workload, label] : workloads) {
     // Specs live as long as the process: Google Benchmark keeps the registered callables.

@@ -7,6 +7,7 @@
 //                                                     Lookup, and Insert on a miss; counter
 //                                                     hit_ratio
 //   BM_<Engine>ReadMostly/<value bytes>/...           90% Lookup hits, 10% overwrites
+//   BM_<Engine>Overwrite/<value bytes>/...            Insert over a resident key
 // with values of 8 B, 100 B and 4 KiB, and 1, 2 and 4 threads (real time) for thread-safe
 // engines. An in-memory engine holds 10,000 resident keys, one that keeps files or talks to a
 // server 1,000. Keys are strings ("k" + a number).

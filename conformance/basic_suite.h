@@ -116,6 +116,32 @@ TYPED_TEST_P(BasicSuite, CapacityIsReportedAsConfigured) {
   }
 }
 
+// LookupMany and InsertMany are their single calls in order: the same answers, the same final
+// contents and the same statistics, repeated keys included.
+TYPED_TEST_P(BasicSuite, BatchCallsActAsTheirSingleCallsInOrder) {
+  StringCache& batched = this->Make(3);
+  StringCache& single = this->Make(3);
+  const std::vector<std::pair<std::string, std::string>> writes = {
+      {"a", "1"}, {"b", "2"}, {"a", "3"}, {"c", "4"}, {"d", "5"}};
+  ASSERT_TRUE(batched.InsertMany(writes).ok());
+  for (const auto& [key, value] : writes) ASSERT_TRUE(single.Insert(key, value).ok());
+  const std::vector<std::string> keys = {"a", "b", "x", "a", "d"};
+  const std::vector<std::optional<std::string>> answers = GetMany(batched, keys);
+  ASSERT_EQ(answers.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(answers[i], Get(single, keys[i])) << "key " << i << " (" << keys[i] << ")";
+  }
+  EXPECT_EQ(answers[2], std::nullopt);
+  EXPECT_TRUE(GetMany(batched, {}).empty()) << "an empty batch answers nothing";
+  auto batched_keys = *batched.Keys(), single_keys = *single.Keys();
+  std::sort(batched_keys.begin(), batched_keys.end());
+  std::sort(single_keys.begin(), single_keys.end());
+  EXPECT_EQ(batched_keys, single_keys);
+  if (IsExactPolicy(this->Caps().eviction)) {
+    EXPECT_TRUE(batched.Stats() == single.Stats()) << "batch calls counted differently";
+  }
+}
+
 TYPED_TEST_P(BasicSuite, CapacityIsNeverExceeded) {
   if (!this->Caps().bounded()) GTEST_SKIP() << "unbounded engine";
   StringCache& cache = this->Make(3);
@@ -155,6 +181,7 @@ REGISTER_TYPED_TEST_SUITE_P(BasicSuite, LookupOfAbsentKeyMisses, InsertThenLooku
                             EraseOfAbsentKeyReturnsFalse, ClearEmptiesTheCacheAndKeepsStatistics,
                             CacheIsUsableAfterClear, KeysListsEveryLiveKeyOnce, KeysIsNotAUse,
                             CapacityIsReportedAsConfigured, CapacityIsNeverExceeded,
+                            BatchCallsActAsTheirSingleCallsInOrder,
                             NewestEntrySurvivesItsOwnInsert, UnboundedEngineNeverEvicts,
                             DeclaresTheFactorysCapabilities);
 

@@ -23,13 +23,21 @@
 namespace cachelab::conformance {
 
 struct RandomCall {
-  enum Kind { kLookup, kInsert, kInsertWithTtl, kErase, kClear, kAdvance, kObserve } kind;
+  enum Kind {
+    kLookup, kInsert, kInsertWithTtl, kErase, kClear, kAdvance, kObserve, kLookupMany,
+    kInsertMany
+  } kind;
   std::string key;
-  absl::Duration duration;  // ttl or clock step
+  absl::Duration duration;        // ttl or clock step
+  std::vector<std::string> keys;  // LookupMany, InsertMany (repeats allowed)
 
   std::string ToString() const {
     static const char* const kNames[] = {"Lookup",  "Insert",  "InsertWithTtl", "Erase",
-                                         "Clear",   "Advance", "Observe"};
+                                         "Clear",   "Advance", "Observe",       "LookupMany",
+                                         "InsertMany"};
+    if (kind == kLookupMany || kind == kInsertMany) {
+      return absl::StrCat(kNames[kind], "(", absl::StrJoin(keys, " "), ")");
+    }
     return absl::StrCat(kNames[kind], "(", key, kind == kInsertWithTtl || kind == kAdvance
                                                     ? absl::StrCat(" ", absl::FormatDuration(duration))
                                                     : "",
@@ -40,12 +48,18 @@ struct RandomCall {
 // Draws calls over keys k0..k{keys-1}; TTL calls and clock steps only if the engine has TTL.
 inline RandomCall DrawCall(std::mt19937_64& rng, const Capabilities& caps, int keys) {
   const bool ttl = caps.per_entry_ttl || caps.default_ttl;
-  RandomCall call{RandomCall::kLookup, "", absl::ZeroDuration()};
+  RandomCall call{RandomCall::kLookup, "", absl::ZeroDuration(), {}};
   call.key = absl::StrCat("k", std::uniform_int_distribution<int>(0, keys - 1)(rng));
   const int roll = std::uniform_int_distribution<int>(0, 99)(rng);
-  if (roll < 30) {
+  if (roll < 25) {
     call.kind = RandomCall::kLookup;
-  } else if (roll < 55) {
+  } else if (roll < 30 || (roll >= 50 && roll < 55)) {
+    call.kind = roll < 30 ? RandomCall::kLookupMany : RandomCall::kInsertMany;
+    const int n = std::uniform_int_distribution<int>(1, 4)(rng);
+    for (int i = 0; i < n; ++i) {
+      call.keys.push_back(absl::StrCat("k", std::uniform_int_distribution<int>(0, keys - 1)(rng)));
+    }
+  } else if (roll < 50) {
     call.kind = RandomCall::kInsert;
   } else if (roll < 67 && caps.per_entry_ttl) {
     call.kind = RandomCall::kInsertWithTtl;
@@ -117,8 +131,15 @@ TYPED_TEST_P(ModelSuite, MatchesTheModelDecisionByDecision) {
           case RandomCall::kLookup:
             same = Get(engine, call.key) == Get(**model, call.key);
             break;
+          case RandomCall::kLookupMany:
+            same = GetMany(engine, call.keys) == GetMany(**model, call.keys);
+            break;
           case RandomCall::kInsert:
             same = engine.Insert(call.key, value).code() == (*model)->Insert(call.key, value).code();
+            break;
+          case RandomCall::kInsertMany:
+            same = engine.InsertMany(Pairs(call.keys, value)).code() ==
+                   (*model)->InsertMany(Pairs(call.keys, value)).code();
             break;
           case RandomCall::kInsertWithTtl:
             same = engine.InsertWithTtl(call.key, value, call.duration).code() ==
@@ -184,6 +205,26 @@ TYPED_TEST_P(ModelSuite, KeepsTheInvariantsUnderRandomCalls) {
             } else if (!this->Caps().bounded()) {
               ASSERT_EQ(expected, nullptr) << "an unbounded engine lost an entry: " << where;
             }
+            break;
+          }
+          case RandomCall::kLookupMany: {
+            const std::vector<std::optional<std::string>> found = GetMany(engine, call.keys);
+            ASSERT_EQ(found.size(), call.keys.size()) << where;
+            for (size_t i = 0; i < found.size(); ++i) {
+              const Written* expected = live(call.keys[i]);
+              if (found[i].has_value()) {
+                ASSERT_TRUE(expected != nullptr && *found[i] == expected->value)
+                    << "LookupMany returned a value that is not the last live write: " << where;
+              } else if (!this->Caps().bounded()) {
+                ASSERT_EQ(expected, nullptr) << "an unbounded engine lost an entry: " << where;
+              }
+            }
+            break;
+          }
+          case RandomCall::kInsertMany: {
+            ASSERT_TRUE(engine.InsertMany(Pairs(call.keys, value)).ok()) << where;
+            const absl::Duration ttl = options.default_ttl.value_or(absl::InfiniteDuration());
+            for (const std::string& key : call.keys) shadow[key] = Written{value, now + ttl};
             break;
           }
           case RandomCall::kInsert:

@@ -72,7 +72,8 @@ void CheckOneSequence(bool with_model) {
                    // Listed twice: drawn twice as often.
                    rc::state::gen::execOneOfWithArgs<InsertCall, InsertCall, InsertWithTtlCall,
                                                      LookupCall, LookupCall, EraseCall, ClearCall,
-                                                     AdvanceCall, ObserveCall>());
+                                                     AdvanceCall, ObserveCall, LookupManyCall,
+                                                     InsertManyCall>());
 }
 
 template <typename Factory>

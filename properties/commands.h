@@ -168,6 +168,67 @@ struct LookupCall : Command {
   void show(std::ostream& os) const override { os << "Lookup(" << key << ")"; }
 };
 
+// A batch of 1 to 4 lookups (keys may repeat), through the engine's LookupMany.
+struct LookupManyCall : Command {
+  std::vector<std::string> keys;
+  explicit LookupManyCall(const Setup& setup) {
+    const int n = *rc::gen::inRange(1, 5);
+    for (int i = 0; i < n; ++i) keys.push_back(KeyOf(setup));
+  }
+  void run(const Setup& setup, System& sys) const override {
+    auto found = sys.engine->LookupMany(keys);
+    Require(found.ok(), "LookupMany failed: " + found.status().ToString());
+    Require(found->size() == keys.size(), "LookupMany returned a wrong number of answers");
+    std::vector<std::optional<std::string>> expected;
+    if (sys.model) expected = *sys.model->LookupMany(keys);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const std::optional<std::string>& value = (*found)[i];
+      ++(value.has_value() ? sys.observed_hits : sys.observed_misses);
+      if (sys.model) {
+        Require(value == expected[i], absl::StrCat("LookupMany: ", keys[i], " returned ",
+                                                   Show(value), "; the model says ",
+                                                   Show(expected[i])));
+      }
+      const Written* live = sys.Live(keys[i]);
+      if (value.has_value()) {
+        Require(live != nullptr && live->value == *value,
+                absl::StrCat("LookupMany: ", keys[i], " returned ", Show(value),
+                             ", which is not the last live write"));
+      } else {
+        Require(live == nullptr || live->may_be_evicted,
+                absl::StrCat("LookupMany: ", keys[i], " missed, but the engine was never full"));
+      }
+    }
+  }
+  void show(std::ostream& os) const override {
+    os << "LookupMany(" << absl::StrJoin(keys, ", ") << ")";
+  }
+};
+
+// A batch of 1 to 4 inserts (keys may repeat: the last one wins), through InsertMany.
+struct InsertManyCall : Command {
+  std::vector<std::pair<std::string, std::string>> entries;
+  explicit InsertManyCall(const Setup& setup) {
+    const int n = *rc::gen::inRange(1, 5);
+    for (int i = 0; i < n; ++i) entries.emplace_back(KeyOf(setup), DrawValue());
+  }
+  void run(const Setup& setup, System& sys) const override {
+    const absl::Status status = sys.engine->InsertMany(entries);
+    Require(status.ok(), "InsertMany failed: " + status.ToString());
+    if (sys.model) (void)sys.model->InsertMany(entries);
+    const absl::Duration ttl = setup.default_ttl.value_or(absl::InfiniteDuration());
+    for (const auto& [key, value] : entries) sys.Wrote(setup, key, value, sys.clock->Now() + ttl);
+  }
+  void show(std::ostream& os) const override {
+    os << "InsertMany(";
+    for (size_t i = 0; i < entries.size(); ++i) {
+      os << (i ? ", " : "") << entries[i].first << "=\"" << absl::CEscape(entries[i].second)
+         << "\"";
+    }
+    os << ")";
+  }
+};
+
 struct EraseCall : Command {
   std::string key;
   explicit EraseCall(const Setup& setup) : key(KeyOf(setup)) {}

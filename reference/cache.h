@@ -47,8 +47,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
+#include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -189,6 +191,34 @@ class Cache {
 
   // Returns what this engine declares about itself. Constant for the engine's lifetime.
   virtual Capabilities capabilities() const = 0;
+
+  // Batch calls. Each has exactly the effect of the single calls on its elements, in order (a
+  // repeated key sees the effect of its earlier occurrences), and the same statistics; engines
+  // with a cheaper way (one lock, one transaction, one round trip) override them. The batch as
+  // a whole is not one atomic step: other threads' calls may interleave between elements.
+  // Errors: on a failure the elements before the failing one may have taken effect; the status
+  // is the failing element's (kUnimplemented for an engine without per-entry TTL does not
+  // arise here, as these calls take no TTL).
+
+  // Returns the answer of Lookup for each key, in the order given.
+  virtual absl::StatusOr<std::vector<std::optional<V>>> LookupMany(const std::vector<K>& keys) {
+    std::vector<std::optional<V>> values;
+    values.reserve(keys.size());
+    for (const K& key : keys) {
+      auto value = Lookup(key);
+      if (!value.ok()) return value.status();
+      values.push_back(*std::move(value));
+    }
+    return values;
+  }
+
+  // Inserts each (key, value) as Insert would, in the order given.
+  virtual absl::Status InsertMany(std::vector<std::pair<K, V>> entries) {
+    for (auto& [key, value] : entries) {
+      if (absl::Status status = Insert(key, std::move(value)); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace cachelab

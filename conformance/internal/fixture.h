@@ -125,6 +125,22 @@ std::optional<V> Get(Cache<K, V>& cache, const K& key) {
   return result.ok() ? *std::move(result) : std::nullopt;
 }
 
+// LookupMany that must succeed; a failed status fails the test and yields no answers.
+template <typename K, typename V>
+std::vector<std::optional<V>> GetMany(Cache<K, V>& cache, const std::vector<K>& keys) {
+  auto result = cache.LookupMany(keys);
+  EXPECT_TRUE(result.ok()) << "LookupMany failed: " << result.status();
+  return result.ok() ? *std::move(result) : std::vector<std::optional<V>>();
+}
+
+// (key, value) for each key, for InsertMany.
+inline std::vector<std::pair<std::string, std::string>> Pairs(const std::vector<std::string>& keys,
+                                                              const std::string& value) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& key : keys) pairs.emplace_back(key, value);
+  return pairs;
+}
+
 template <typename K, typename V>
 size_t SizeOf(Cache<K, V>& cache) {
   auto size = cache.Size();

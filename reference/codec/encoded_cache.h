@@ -36,6 +36,33 @@ class ByteStore {
   }
   virtual CacheStats Stats() = 0;
   virtual std::optional<size_t> capacity() const = 0;
+
+  // Batches, with Cache::LookupMany / InsertMany's meaning (the single calls in order). Stores
+  // that can do better (one transaction, one round trip) override them.
+  virtual absl::StatusOr<std::vector<std::optional<std::string>>> LookupMany(
+      const std::vector<std::string>& keys) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(keys.size());
+    for (const std::string& key : keys) {
+      auto value = Lookup(key);
+      if (!value.ok()) return value.status();
+      values.push_back(*std::move(value));
+    }
+    return values;
+  }
+  struct Write {
+    std::string key;
+    std::string value;
+    absl::Time deadline;
+  };
+  virtual absl::Status StoreMany(const std::vector<Write>& writes) {
+    for (const Write& write : writes) {
+      if (absl::Status status = Store(write.key, write.value, write.deadline); !status.ok()) {
+        return status;
+      }
+    }
+    return absl::OkStatus();
+  }
 };
 
 template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
@@ -86,6 +113,36 @@ class EncodedCache final : public Cache<K, V> {
   }
   CacheStats Stats() override { return store_->Stats(); }
   Capabilities capabilities() const override { return capabilities_; }
+
+  absl::StatusOr<std::vector<std::optional<V>>> LookupMany(const std::vector<K>& keys) override {
+    std::vector<std::string> encoded;
+    encoded.reserve(keys.size());
+    for (const K& key : keys) encoded.push_back(KeyCodec::Encode(key));
+    auto bytes = store_->LookupMany(encoded);
+    if (!bytes.ok()) return bytes.status();
+    std::vector<std::optional<V>> values;
+    values.reserve(bytes->size());
+    for (const std::optional<std::string>& found : *bytes) {
+      if (!found.has_value()) {
+        values.emplace_back();
+        continue;
+      }
+      auto value = ValueCodec::Decode(*found);
+      if (!value.ok()) return value.status();
+      values.emplace_back(*std::move(value));
+    }
+    return values;
+  }
+  absl::Status InsertMany(std::vector<std::pair<K, V>> entries) override {
+    const absl::Time deadline =
+        default_ttl_ ? clock_->Now() + *default_ttl_ : absl::InfiniteFuture();
+    std::vector<ByteStore::Write> writes;
+    writes.reserve(entries.size());
+    for (const auto& [key, value] : entries) {
+      writes.push_back({KeyCodec::Encode(key), ValueCodec::Encode(value), deadline});
+    }
+    return store_->StoreMany(writes);
+  }
 
  private:
   const std::unique_ptr<ByteStore> store_;

@@ -32,6 +32,7 @@
 #ifndef CACHELAB_REFERENCE_LOADING_BATCH_LOADER_H_
 #define CACHELAB_REFERENCE_LOADING_BATCH_LOADER_H_
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -157,8 +158,13 @@ class BatchLoader {
         },
         token);
   }
+  // Blocks the calling thread; completes on it when every key is cached (no thread hop).
   Result FetchAll(const std::vector<K>& keys, FetchOptions options = {}) {
-    return AsyncFetch(keys, asio::use_future, std::move(options)).get();
+    auto promise = std::make_shared<std::promise<Result>>();
+    std::future<Result> result = promise->get_future();
+    Fetch(keys, [promise](Result done) { promise->set_value(std::move(done)); },
+          std::move(options));
+    return result.get();
   }
   Answer<V> FetchOne(const K& key, FetchOptions options = {}) {
     return FetchAll({key}, std::move(options)).items.front().answer;
@@ -200,21 +206,29 @@ class BatchLoader {
             on_done(InInputOrder(*distinct, std::move(answers)));
           });
 
-      // Validation and the cache first, while nothing else can touch the operation.
+      // Validation and the cache first, while nothing else can touch the operation. The cache
+      // is read with one LookupMany (one lock, one transaction or one round trip).
       std::vector<size_t> missing;
+      std::vector<size_t> to_read;  // indices of the keys read (all of them without a validator)
+      std::vector<K> valid_keys;
       uint64_t invalid = 0;
-      for (size_t i = 0; i < distinct->keys.size(); ++i) {
-        const K& key = distinct->keys[i];
-        if (validate_) {
-          if (absl::Status valid = validate_(key); !valid.ok()) {
+      if (validate_) {
+        for (size_t i = 0; i < distinct->keys.size(); ++i) {
+          if (absl::Status valid = validate_(distinct->keys[i]); !valid.ok()) {
             ++invalid;
             op->Prefill(i, std::move(valid));
-            continue;
+          } else {
+            to_read.push_back(i);
+            valid_keys.push_back(distinct->keys[i]);
           }
         }
-        auto found = cache_->Lookup(key);
-        if (found.ok() && found->has_value()) {
-          op->Prefill(i, **std::move(found));
+      }
+      auto found = cache_->LookupMany(validate_ ? valid_keys : distinct->keys);
+      const size_t reads = validate_ ? to_read.size() : distinct->keys.size();
+      for (size_t j = 0; j < reads; ++j) {
+        const size_t i = validate_ ? to_read[j] : j;
+        if (found.ok() && (*found)[j].has_value()) {
+          op->Prefill(i, *std::move((*found)[j]));
         } else {
           missing.push_back(i);  // a failing cache is bypassed: the provider is the source
         }
@@ -326,10 +340,16 @@ class BatchLoader {
     // key, copied for its earlier duplicates; the keys are moved from the input.
     static Result InInputOrder(internal::DistinctKeys<K>& distinct,
                                typename Operation::Answers answers) {
-      std::vector<uint32_t> remaining(answers.size());
-      for (size_t key : distinct.position_to_key) ++remaining[key];
       Result result;
       result.items.reserve(distinct.input.size());
+      if (answers.size() == distinct.input.size()) {  // no repeated key: position i is key i
+        for (size_t p = 0; p < answers.size(); ++p) {
+          result.items.push_back({std::move(distinct.input[p]), *std::move(answers[p])});
+        }
+        return result;
+      }
+      std::vector<uint32_t> remaining(answers.size());
+      for (size_t key : distinct.position_to_key) ++remaining[key];
       for (size_t p = 0; p < distinct.input.size(); ++p) {
         const size_t key = distinct.position_to_key[p];
         if (--remaining[key] == 0) {

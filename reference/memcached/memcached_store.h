@@ -21,12 +21,14 @@
 #ifndef CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_STORE_H_
 #define CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "reference/codec/remote_cache.h"
 #include "reference/memcached/internal/entry.h"
 #include "reference/mutex.h"
@@ -49,6 +51,9 @@ class MemcachedStore final : public ByteStore {
   absl::Status Clear() override;
   absl::StatusOr<std::vector<std::string>> Keys() override;
   CacheStats Stats() override;
+  // One multi-get for every key (one round trip), then the single calls' decisions in order.
+  absl::StatusOr<std::vector<std::optional<std::string>>> LookupMany(
+      const std::vector<std::string>& keys) override;
   std::optional<size_t> capacity() const override { return std::nullopt; }
 
  private:
@@ -61,37 +66,48 @@ class MemcachedStore final : public ByteStore {
     memcached_internal::DecodedEntry entry;
   };
 
+  // One pooled client, and the failure generation it was made in: after any client loses the
+  // server, the others are made afresh before their next use.
+  struct Connection {
+    memcached_st* client = nullptr;
+    uint64_t generation = 0;
+  };
+
   explicit MemcachedStore(RemoteStoreOptions options);
 
-  absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Connects unless connected (a network failure drops the connection).
-  absl::Status Connected() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Connect(Connection& c);
+  // Connects unless connected (a network failure, here or on another client, drops it).
+  absl::Status Connected(Connection& c);
   // Maps a libmemcached failure to a status; drops the connection if it was a network failure.
-  absl::Status Failure(int code, const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Failure(Connection& c, int code, const std::string& what);
   absl::Time Now() const;
   // `gets` for several names at once; names with no item map to an Item that is not on_server.
-  absl::StatusOr<std::vector<Item>> Fetch(const std::vector<std::string>& names)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<Item> FetchOne(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<Item>> Fetch(Connection& c, const std::vector<std::string>& names);
+  absl::StatusOr<Item> FetchOne(Connection& c, const std::string& name);
   // Writes `bytes` over the item read with `cas`; false if it changed or vanished meanwhile.
-  absl::StatusOr<bool> Swap(const std::string& name, uint64_t cas, const std::string& bytes,
-                            time_t expiry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<bool> Swap(Connection& c, const std::string& name, uint64_t cas,
+                            const std::string& bytes, time_t expiry);
   // Counts the removal of an entry found `found` (expired, corrupt or live).
-  void CountRemoved(Found found) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountRemoved(Found found);
   // Removes the entry if it is expired or damaged, or live and `remove_live`; counts it and
   // returns what it found (with the entry, for a live one kept).
-  absl::StatusOr<Item> Remove(const std::string& name, bool remove_live)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Item> Remove(Connection& c, const std::string& name, bool remove_live);
   // Removes every expired or damaged entry of the namespace, and every live one if
   // `remove_live`; returns the live keys kept.
-  absl::StatusOr<std::vector<std::string>> Sweep(bool remove_live)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<std::string>> Sweep(Connection& c, bool remove_live);
+
+  // Names this handle has seen on the server: a hint that picks the faster way to overwrite.
+  bool Known(const std::string& name);
+  void Remember(const std::string& name);
 
   const RemoteStoreOptions options_;
   const std::string prefix_;
-  Mutex mu_;
-  memcached_st* client_ ABSL_GUARDED_BY(mu_) = nullptr;
-  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  ConnectionPool<Connection> pool_;
+  Mutex known_mu_;
+  absl::flat_hash_set<std::string> known_ ABSL_GUARDED_BY(known_mu_);
+  std::atomic<uint64_t> failures_{0};  // the failure generation
+  Mutex stats_mu_;
+  CacheStats stats_ ABSL_GUARDED_BY(stats_mu_);
 };
 
 }  // namespace cachelab

@@ -7,14 +7,25 @@
 // even with other clients writing. The server also expires entries on its own (PX = TTL plus an
 // hour's grace) to reclaim memory.
 //
+// Accounting: the same scripts keep, beside the entries, the namespace's entry count
+// (`cachelab-meta:<namespace>:count`) and a sorted set of the entries with deadlines
+// (`...:deadlines`), so Size() purges only what is due and reads the count: O(expired), no
+// listing. A namespace written before this accounting existed is counted once, at open. Not
+// promised: a count that stays exact if the server drops entries under memory pressure
+// (server_evicts) or if something else deletes the namespace's keys.
+//
+// Speed: a connection pool (ServerOptions::connections), so threads make round trips in
+// parallel; LookupMany and StoreMany send every element's script in one pipelined round trip.
+//
 // Errors: a server that cannot be reached or answers too late gives kUnavailable within the
-// command timeout, naming host and port; the next call reconnects. Thread-safety: all methods
-// may be called from any thread (one connection, one mutex). Not promised: Clear and Keys are
+// command timeout, naming host and port; the next call on that connection reconnects.
+// Thread-safety: all methods may be called from any thread. Not promised: Clear and Keys are
 // not atomic against other clients (they walk the namespace with SCAN, classifying each page's
 // entries in one pipelined batch).
 #ifndef CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 #define CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,32 +52,54 @@ class RedisStore final : public ByteStore {
   absl::StatusOr<bool> Erase(const std::string& key) override;
   absl::Status Clear() override;
   absl::StatusOr<std::vector<std::string>> Keys() override;
+  absl::StatusOr<size_t> Size() override;
   CacheStats Stats() override;
   std::optional<size_t> capacity() const override { return std::nullopt; }
+  absl::StatusOr<std::vector<std::optional<std::string>>> LookupMany(
+      const std::vector<std::string>& keys) override;
+  absl::Status StoreMany(const std::vector<Write>& writes) override;
 
  private:
+  using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
+  using Args = std::vector<std::string>;
+  // One pooled connection, and the failure generation it was made in: after any connection
+  // loses the server, the others are made afresh before their next use (a restarted server
+  // leaves them with dead sockets that would fail once more).
+  struct Connection {
+    redisContext* context = nullptr;
+    uint64_t generation = 0;
+  };
   explicit RedisStore(RemoteStoreOptions options);
 
-  // Runs one command; reconnects first if the last one lost the connection.
-  using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
-  absl::StatusOr<Reply> Command(const std::vector<std::string>& args)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs one command on `context`; reconnects first if the last one lost the connection.
+  absl::StatusOr<Reply> Command(Connection& connection, const Args& args);
   // Sends every command before reading any reply (one round trip for the batch); the replies
   // come back in order. Fails as a whole if any command fails.
-  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Connect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<Reply>> Pipeline(Connection& connection,
+                                              const std::vector<Args>& commands);
+  absl::Status Connect(Connection& connection);
   absl::Status Unavailable(const std::string& why) const;
+  absl::Time NowTime() const;
   std::string Now() const;
+  // The script call that stores one entry, and its effect on the statistics once answered.
+  Args StoreCommand(const std::string& key, const std::string& value, absl::Time deadline,
+                    absl::Time now) const;
+  void CountStore(int found, absl::Time deadline, absl::Time now);
+  // Counts the namespace's entries and deadlines if nothing has (written by an older version).
+  absl::Status InitializeAccounting(Connection& connection);
+  // Deletes the expired entries that are due; counts them; returns the entry count.
+  absl::StatusOr<int64_t> Purge(Connection& connection);
   // Deletes every expired entry of the namespace; returns the live keys (without prefix).
-  absl::StatusOr<std::vector<std::string>> Sweep(uint64_t& expired)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<std::string>> Sweep(Connection& connection, uint64_t& expired);
 
   const RemoteStoreOptions options_;
   const std::string prefix_;
-  Mutex mu_;
-  redisContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
-  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  const std::string count_key_;
+  const std::string deadlines_key_;
+  ConnectionPool<Connection> pool_;
+  std::atomic<uint64_t> failures_{0};  // the failure generation
+  Mutex stats_mu_;
+  CacheStats stats_ ABSL_GUARDED_BY(stats_mu_);
 };
 
 }  // namespace cachelab

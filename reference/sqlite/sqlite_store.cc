@@ -295,6 +295,54 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> SqliteStore::Totals() {
                         static_cast<uint64_t>(totals.ColumnInt(1)));
 }
 
+void SqliteStore::NoteUse(const std::string& key) {
+  pending_uses_[key] = ++use_sequence_;
+  if (pending_uses_.size() < kUsesPerFlush) return;
+  // Recency only: no fsync, and a failure here loses nothing but recency.
+  if (SetSynchronous(false).ok()) {
+    Transaction txn(*this);
+    if (txn.status().ok() && FlushUses().ok()) (void)txn.Commit();
+  }
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> SqliteStore::LookupMany(
+    const std::vector<std::string>& keys) {
+  {
+    MutexLock lock(&mu_);
+    const int64_t now = NowNanos();
+    std::vector<std::optional<std::string>> values(keys.size());
+    bool expired = false;
+    CACHELAB_RETURN_IF_ERROR(Exec("BEGIN"));  // one read transaction for the whole batch
+    for (size_t i = 0; i < keys.size() && !expired; ++i) {
+      Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
+      const int code = get.Blob(1, keys[i]).Step();
+      if (code == SQLITE_ROW) {
+        expired = get.ColumnDeadline(1) <= now;
+        if (!expired) values[i] = get.ColumnBlob(0);
+      } else if (code != SQLITE_DONE) {
+        const absl::Status error = Error(code, "looking up");
+        get.Reset();
+        (void)Exec("ROLLBACK");
+        return error;
+      }
+    }
+    CACHELAB_RETURN_IF_ERROR(Exec("COMMIT"));
+    if (!expired) {  // nothing to remove: count and note the uses as the single calls would
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (values[i].has_value()) {
+          ++stats_.hits;
+          NoteUse(keys[i]);
+        } else {
+          ++stats_.misses;
+        }
+      }
+      return values;
+    }
+  }
+  // An expired entry must be removed and counted where it stands: one call per key.
+  return ByteStore::LookupMany(keys);
+}
+
 absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string& key) {
   MutexLock lock(&mu_);
   const int64_t now = NowNanos();
@@ -309,16 +357,9 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string
     if (code != SQLITE_ROW) return Error(code, "looking up");
     if (get.ColumnDeadline(1) > now) {
       std::optional<std::string> value = get.ColumnBlob(0);
-      pending_uses_[key] = ++use_sequence_;
+      get.Reset();  // end the read before anything else
       ++stats_.hits;
-      if (pending_uses_.size() >= kUsesPerFlush) {
-        get.Reset();  // end the read before writing
-        // Recency only: no fsync, and a failure here loses nothing but recency.
-        if (SetSynchronous(false).ok()) {
-          Transaction txn(*this);
-          if (txn.status().ok() && FlushUses().ok()) (void)txn.Commit();
-        }
-      }
+      NoteUse(key);
       return value;
     }
   }
@@ -363,20 +404,35 @@ absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uin
 
 absl::Status SqliteStore::Store(const std::string& key, const std::string& value,
                                 absl::Time deadline) {
-  const uint64_t size = key.size() + value.size();
-  if (options_.max_bytes && size > *options_.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("sqlite cache: an entry of ", size,
-                                                   " bytes is larger than max_bytes (",
-                                                   *options_.max_bytes, ")"));
+  return StoreMany({Write{key, value, deadline}});
+}
+
+absl::Status SqliteStore::StoreMany(const std::vector<Write>& writes) {
+  for (const Write& write : writes) {
+    const uint64_t size = write.key.size() + write.value.size();
+    if (options_.max_bytes && size > *options_.max_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("sqlite cache: an entry of ", size,
+                                                     " bytes is larger than max_bytes (",
+                                                     *options_.max_bytes, ")"));
+    }
   }
   MutexLock lock(&mu_);
   const int64_t now = NowNanos();
-  const int64_t until =
-      deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
   CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
   CACHELAB_RETURN_IF_ERROR(FlushUses());
+  for (const Write& write : writes) {
+    CACHELAB_RETURN_IF_ERROR(StoreIn(txn, write.key, write.value, write.deadline, now));
+  }
+  return txn.Commit();
+}
+
+absl::Status SqliteStore::StoreIn(Transaction& txn, const std::string& key,
+                                  const std::string& value, absl::Time deadline, int64_t now) {
+  const uint64_t size = key.size() + value.size();
+  const int64_t until =
+      deadline == absl::InfiniteFuture() ? INT64_MAX : absl::ToUnixNanos(deadline);
   Statement get(Prepared("SELECT deadline, size FROM cachelab_entries WHERE key = ?"));
   const int code = get.Blob(1, key).Step();
   if (code != SQLITE_ROW && code != SQLITE_DONE) return Error(code, "looking up");
@@ -394,7 +450,7 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
       if (!deleted.ok()) return deleted.status();
       ++txn.delta().removals;
     }
-    return txn.Commit();
+    return absl::OkStatus();
   }
   if (!live || options_.max_bytes) {
     CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, old_size, now));
@@ -407,7 +463,7 @@ absl::Status SqliteStore::Store(const std::string& key, const std::string& value
   write.Blob(1, key).Blob(2, value).Deadline(3, until).Int(4, static_cast<int64_t>(size));
   if (write.Step() != SQLITE_DONE) return Error(write.code(), "writing");
   ++(live ? txn.delta().updates : txn.delta().insertions);
-  return txn.Commit();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> SqliteStore::Erase(const std::string& key) {

@@ -63,6 +63,11 @@ class SqliteStore final : public ByteStore {
   absl::StatusOr<std::vector<std::string>> Keys() override;
   absl::StatusOr<size_t> Size() override;
   CacheStats Stats() override;
+  // Every key in one read transaction (the single lookups' answers and statistics).
+  absl::StatusOr<std::vector<std::optional<std::string>>> LookupMany(
+      const std::vector<std::string>& keys) override;
+  // Every write in one write transaction (one commit, one fsync at full durability).
+  absl::Status StoreMany(const std::vector<Write>& writes) override;
   std::optional<size_t> capacity() const override { return options_.capacity; }
   const std::string& path() const { return path_; }
 
@@ -85,6 +90,11 @@ class SqliteStore final : public ByteStore {
   // until an entry of `size` bytes (replacing one of `replaced_size`, 0 if new) fits.
   absl::Status MakeRoom(Transaction& txn, const std::string& key, uint64_t size,
                         uint64_t replaced_size, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Within `txn`: Store's work for one entry.
+  absl::Status StoreIn(Transaction& txn, const std::string& key, const std::string& value,
+                       absl::Time deadline, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records a hit's use, flushing the uses if enough are pending.
+  void NoteUse(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Within a write transaction: writes the pending uses, oldest first, as the newest recency.
   absl::Status FlushUses() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The entries and bytes stored (expired ones included), from the totals row.

@@ -9,8 +9,9 @@
         deps = [":clock_cache_factory"],            # the library that provides factory_hdr
     )
 
-generates the tests `<name>_conformance_test` (tag "conformance") and `<name>_properties_test`
-(tag "properties"), both also tagged "cachelab_battery" plus `tags`, whose tests are named
+generates the tests `<name>_conformance_test` (tag "conformance"), `<name>_properties_test`
+(tag "properties") and `<name>_stress_test` (tag "stress": linearizability, load, kills; see
+stress/battery.h), all also tagged "cachelab_battery" plus `tags`, whose tests are named
 `<Name>/<Suite>/0.<Behaviour>`, and the test_suite `<name>_battery` that groups every test the
 battery generates for the engine.
 
@@ -73,6 +74,10 @@ _BATTERIES = {
     "properties": ("properties/battery.h", "CACHELAB_PROPERTIES", [
         Label("//properties:battery"),
         Label("//properties:main"),
+    ]),
+    "stress": ("stress/battery.h", "CACHELAB_STRESS", [
+        Label("//stress:battery"),
+        Label("@system//:gtest_main"),
     ]),
 }
 

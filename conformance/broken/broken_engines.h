@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <thread>
 #include <optional>
 #include <string>
 #include <utility>
@@ -151,6 +153,101 @@ class DropsSixthAfterClearCache final : public ForwardingCache<K, V> {
 
  private:
   bool cleared_ = false;
+};
+
+// ---- Concurrency bugs: each is invisible to a single thread; the stress battery must catch
+// them by what they do. ----
+
+// An overwrite done as an erase then an insert, not atomically: a reader between the two sees
+// a key that was never absent go missing.
+template <typename K, typename V>
+class NonAtomicOverwriteCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::Status Insert(const K& key, V value) override {
+    (void)this->inner().Erase(key);
+    std::this_thread::yield();
+    return this->inner().Insert(key, std::move(value));
+  }
+};
+
+// A value written in two steps (first half, then all): a reader may see the half, a value no
+// one wrote.
+template <typename K, typename V>
+class HalfWrittenCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::Status Insert(const K& key, V value) override {
+    V half = value;
+    Halve(half);
+    (void)this->inner().Insert(key, std::move(half));
+    std::this_thread::yield();
+    return this->inner().Insert(key, std::move(value));
+  }
+
+ private:
+  static void Halve(std::string& v) { v.resize(v.size() / 2); }
+  static void Halve(std::optional<std::string>& v) {
+    if (v) Halve(*v);
+  }
+};
+
+// Keeps each thread's last reads and answers from them first: after another thread's
+// acknowledged erase or overwrite, a stale value comes back.
+template <typename K, typename V>
+class StaleReadCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    auto& recent = Recent();
+    if (auto it = recent.find(key); it != recent.end()) return std::optional<V>(it->second);
+    auto found = this->inner().Lookup(key);
+    if (found.ok() && found->has_value()) recent[key] = **found;
+    return found;
+  }
+  absl::Status Insert(const K& key, V value) override {
+    Recent().erase(key);  // this thread's own writes are seen, others' are not
+    return this->inner().Insert(key, std::move(value));
+  }
+  absl::StatusOr<bool> Erase(const K& key) override {
+    Recent().erase(key);
+    return this->inner().Erase(key);
+  }
+
+ private:
+  std::map<K, V>& Recent() {
+    thread_local std::map<const void*, std::map<K, V>> recent;
+    return recent[this];
+  }
+};
+
+// A thread-safe engine whose lookup path skips the lock: its hit and miss counters are plain
+// integers incremented by every reader at once, so increments are lost under contention (and
+// ThreadSanitizer reports the race).
+template <typename K, typename V>
+class UnlockedLookupCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    auto found = this->inner().Lookup(key);
+    if (found.ok()) {
+      uint64_t& counter = found->has_value() ? hits_ : misses_;
+      const uint64_t seen = counter;  // the unlocked read-modify-write
+      std::this_thread::yield();
+      counter = seen + 1;
+    }
+    return found;
+  }
+  CacheStats Stats() override {
+    CacheStats stats = this->inner().Stats();
+    stats.hits = hits_;
+    stats.misses = misses_;
+    return stats;
+  }
+
+ private:
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
 };
 
 // Battery factory for Broken<K, V> over a reference LRU. With kLateDefaultTtl the default TTL

@@ -12,9 +12,19 @@
 namespace cachelab::memcached_internal {
 namespace {
 
-constexpr absl::string_view kEntryMagic("cl\x01", 3);
+// Format 2 ends every entry with a checksum; format 1 entries (without) read as foreign.
+constexpr absl::string_view kEntryMagic("cl\x02", 3);
 constexpr absl::string_view kTombstone("cl\x00", 3);
 constexpr size_t kHeader = 3 + 8 + 4;
+constexpr size_t kChecksum = 16;  // BLAKE2b-128 of everything before it
+
+std::string Checksum(absl::string_view bytes) {
+  std::string digest(kChecksum, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), digest.size(),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr,
+                     0);
+  return digest;
+}
 constexpr size_t kMaxLiteralNamespace = 64;
 
 std::string HexDigest(absl::string_view bytes, size_t digest_size) {
@@ -64,7 +74,7 @@ std::string ItemName(absl::string_view prefix, absl::string_view key) {
 
 std::string EncodeEntry(absl::Time deadline, absl::string_view key, absl::string_view value) {
   std::string out;
-  out.reserve(kHeader + key.size() + value.size());
+  out.reserve(kHeader + key.size() + value.size() + kChecksum);
   out.append(kEntryMagic.data(), kEntryMagic.size());
   const int64_t nanos = deadline == absl::InfiniteFuture() ? std::numeric_limits<int64_t>::max()
                                                            : absl::ToUnixNanos(deadline);
@@ -72,6 +82,7 @@ std::string EncodeEntry(absl::Time deadline, absl::string_view key, absl::string
   PutBigEndian(out, key.size(), 4);
   out.append(key.data(), key.size());
   out.append(value.data(), value.size());
+  out += Checksum(out);
   return out;
 }
 
@@ -83,7 +94,10 @@ std::optional<DecodedEntry> DecodeEntry(absl::string_view bytes) {
     entry.tombstone = true;
     return entry;
   }
-  if (bytes.size() < kHeader || bytes.substr(0, 3) != kEntryMagic) return std::nullopt;
+  if (bytes.size() < kHeader + kChecksum || bytes.substr(0, 3) != kEntryMagic) return std::nullopt;
+  const absl::string_view body = bytes.substr(0, bytes.size() - kChecksum);
+  if (Checksum(body) != bytes.substr(body.size())) return std::nullopt;  // damaged
+  bytes = body;
   const auto nanos = static_cast<int64_t>(GetBigEndian(bytes.substr(3), 8));
   const uint64_t key_size = GetBigEndian(bytes.substr(11), 4);
   if (key_size > bytes.size() - kHeader) return std::nullopt;

@@ -6,8 +6,10 @@
 // key; <namespace> is the namespace itself if it is 1-64 characters of [A-Za-z0-9._/-], else
 // "#" and the hex BLAKE2b-128 of it. '#' is in neither alphabet, so the forms never collide.
 //
-// Item values. An entry is "cl\x01", its deadline (8 bytes, big-endian Unix nanoseconds,
-// INT64_MAX for none), the key's length (4 bytes, big-endian), the key, then the value. The key
+// Item values. An entry is "cl\x02", its deadline (8 bytes, big-endian Unix nanoseconds,
+// INT64_MAX for none), the key's length (4 bytes, big-endian), the key, the value, then a
+// BLAKE2b-128 checksum of all before it (damage reads as a foreign entry: dropped, counted
+// corrupt, never returned). The key
 // is kept so that Keys() can list hashed names and so that a value written under another name
 // (by a foreign writer) is recognised. A tombstone, "cl\x00", marks an entry removed by a
 // compare-and-swap (memcached's delete has no CAS); it reads as absent.

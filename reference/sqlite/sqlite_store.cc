@@ -10,17 +10,31 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/hash/internal/city.h"
 #include "absl/strings/str_cat.h"
 #include "reference/private_directory.h"
 
 namespace cachelab {
 namespace {
 
-// Format 2 adds the totals row (format 1 databases are upgraded in place when opened).
-constexpr const char* kFormat = "cachelab-sqlite-2";
-constexpr const char* kFormatV1 = "cachelab-sqlite-1";
+// Format 2 added the totals row, format 3 a checksum per entry (older databases are upgraded
+// in place when opened; their entries, written without a checksum, are read unchecked).
+constexpr const char* kFormat = "cachelab-sqlite-3";
+constexpr const char* kOlderFormats[] = {"cachelab-sqlite-1", "cachelab-sqlite-2"};
+
+// Covers the key, the value and the deadline: a damaged row is dropped, never returned.
+int64_t EntryChecksum(absl::string_view key, absl::string_view value, int64_t deadline) {
+  const uint64_t h = absl::hash_internal::CityHash64WithSeed(
+      value.data(), value.size(),
+      absl::hash_internal::CityHash64WithSeed(key.data(), key.size(),
+                                              static_cast<uint64_t>(deadline)));
+  return static_cast<int64_t>(h);
+}
 constexpr const char* kNextUse = "(SELECT COALESCE(MAX(last_use), 0) + 1 FROM cachelab_entries)";
 constexpr size_t kUsesPerFlush = 1024;
+// Columns 0-2 as Intact() reads them.
+constexpr const char* kSelectEntry =
+    "SELECT value, deadline, checksum FROM cachelab_entries WHERE key = ?";
 
 // The totals row and the triggers that keep it exact whatever statement changes the entries.
 constexpr const char* kTotalsSchema =
@@ -77,6 +91,11 @@ class Statement {
     return std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, i));
   }
   int64_t ColumnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
+  bool ColumnIsNull(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+  absl::string_view ColumnBlobView(int i) const {
+    const void* data = sqlite3_column_blob(stmt_, i);
+    return absl::string_view(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, i));
+  }
   // A NULL deadline column is "no deadline".
   int64_t ColumnDeadline(int i) const {
     return sqlite3_column_type(stmt_, i) == SQLITE_NULL ? INT64_MAX : ColumnInt(i);
@@ -86,6 +105,12 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   int code_;
 };
+
+// Whether `row` (value, deadline, checksum, as kSelectEntry reads them) for `key` is undamaged.
+bool Intact(const Statement& row, const std::string& key) {
+  if (row.ColumnIsNull(2)) return true;  // written before entries had checksums
+  return row.ColumnInt(2) == EntryChecksum(key, row.ColumnBlobView(0), row.ColumnDeadline(1));
+}
 
 absl::Status PosixError(const std::string& what, const std::string& path) {
   return absl::FailedPreconditionError(
@@ -224,20 +249,32 @@ absl::Status SqliteStore::PrepareSchema() {
         "choose an empty directory"));
   }
   const std::string found = has_meta ? format.ColumnBlob(0) : "";
-  if (has_meta && found != kFormat && found != kFormatV1) {
+  const bool older = std::any_of(std::begin(kOlderFormats), std::end(kOlderFormats),
+                                 [&](const char* f) { return found == f; });
+  if (has_meta && found != kFormat && !older) {
     return absl::FailedPreconditionError(absl::StrCat("sqlite cache: ", path_, " has format ",
                                                       found, ", expected ", kFormat));
   }
   CACHELAB_RETURN_IF_ERROR(Exec(
       "CREATE TABLE IF NOT EXISTS cachelab_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS cachelab_entries(key BLOB PRIMARY KEY, value BLOB NOT NULL,"
-      " deadline INTEGER, last_use INTEGER NOT NULL, size INTEGER NOT NULL);"
+      " deadline INTEGER, last_use INTEGER NOT NULL, size INTEGER NOT NULL, checksum INTEGER);"
       "CREATE INDEX IF NOT EXISTS cachelab_by_use ON cachelab_entries(last_use);"
       "CREATE INDEX IF NOT EXISTS cachelab_by_deadline ON cachelab_entries(deadline)"
       " WHERE deadline IS NOT NULL;"));
+  if (older) {
+    Statement columns(Prepared("SELECT COUNT(*) FROM pragma_table_info('cachelab_entries')"
+                               " WHERE name = 'checksum'"));
+    if (columns.Step() != SQLITE_ROW) return Error(columns.code(), "reading the schema");
+    const bool has_checksum = columns.ColumnInt(0) > 0;
+    columns.Reset();
+    if (!has_checksum) {
+      CACHELAB_RETURN_IF_ERROR(Exec("ALTER TABLE cachelab_entries ADD COLUMN checksum INTEGER"));
+    }
+  }
   CACHELAB_RETURN_IF_ERROR(Exec(kTotalsSchema));
   CACHELAB_RETURN_IF_ERROR(
-      Exec("INSERT OR REPLACE INTO cachelab_meta VALUES('format', 'cachelab-sqlite-2')"));
+      Exec("INSERT OR REPLACE INTO cachelab_meta VALUES('format', 'cachelab-sqlite-3')"));
   return txn.Commit();
 }
 
@@ -314,10 +351,11 @@ absl::StatusOr<std::vector<std::optional<std::string>>> SqliteStore::LookupMany(
     bool expired = false;
     CACHELAB_RETURN_IF_ERROR(Exec("BEGIN"));  // one read transaction for the whole batch
     for (size_t i = 0; i < keys.size() && !expired; ++i) {
-      Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
+      Statement get(Prepared(kSelectEntry));
       const int code = get.Blob(1, keys[i]).Step();
       if (code == SQLITE_ROW) {
-        expired = get.ColumnDeadline(1) <= now;
+        // An expired or damaged entry must be removed where it stands: single calls below.
+        expired = get.ColumnDeadline(1) <= now || !Intact(get, keys[i]);
         if (!expired) values[i] = get.ColumnBlob(0);
       } else if (code != SQLITE_DONE) {
         const absl::Status error = Error(code, "looking up");
@@ -346,16 +384,18 @@ absl::StatusOr<std::vector<std::optional<std::string>>> SqliteStore::LookupMany(
 absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string& key) {
   MutexLock lock(&mu_);
   const int64_t now = NowNanos();
+  bool damaged = false;
   {
     // One read, like a raw prepared SELECT: nothing is written on a hit.
-    Statement get(Prepared("SELECT value, deadline FROM cachelab_entries WHERE key = ?"));
+    Statement get(Prepared(kSelectEntry));
     const int code = get.Blob(1, key).Step();
     if (code == SQLITE_DONE) {
       ++stats_.misses;
       return std::optional<std::string>();
     }
     if (code != SQLITE_ROW) return Error(code, "looking up");
-    if (get.ColumnDeadline(1) > now) {
+    damaged = !Intact(get, key);
+    if (get.ColumnDeadline(1) > now && !damaged) {
       std::optional<std::string> value = get.ColumnBlob(0);
       get.Reset();  // end the read before anything else
       ++stats_.hits;
@@ -363,19 +403,21 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::Lookup(const std::string
       return value;
     }
   }
-  // Expired: removed (and counted) in a write transaction, if it is still expired there.
-  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
+  // Expired or damaged: removed (and counted) in a write transaction. A read must not need
+  // free space: if that write fails (a full disk), the entry stays for a later purge, and the
+  // lookup is a plain miss.
+  ++stats_.misses;
+  if (!SetSynchronous(options_.synchronous_full).ok()) return std::optional<std::string>();
   Transaction txn(*this);
-  CACHELAB_RETURN_IF_ERROR(txn.status());
-  CACHELAB_RETURN_IF_ERROR(FlushUses());
-  auto deleted = DeleteKey(key, now);
-  if (!deleted.ok()) return deleted.status();
-  std::optional<std::string> value;
-  if (deleted->has_value() && !**deleted) ++txn.delta().expirations;
-  ++txn.delta().misses;
-  CACHELAB_RETURN_IF_ERROR(txn.Commit());
-  return value;
+  if (!txn.status().ok() || !FlushUses().ok()) return std::optional<std::string>();
+  Statement del(Prepared("DELETE FROM cachelab_entries WHERE key = ?"));
+  if (del.Blob(1, key).Step() != SQLITE_DONE) return std::optional<std::string>();
+  del.Reset();
+  if (sqlite3_changes(db_) > 0) ++(damaged ? txn.delta().corrupt : txn.delta().expirations);
+  (void)txn.Commit();
+  return std::optional<std::string>();
 }
+
 
 absl::Status SqliteStore::MakeRoom(Transaction& txn, const std::string& key, uint64_t size,
                                    uint64_t replaced_size, int64_t now) {
@@ -456,11 +498,13 @@ absl::Status SqliteStore::StoreIn(Transaction& txn, const std::string& key,
     CACHELAB_RETURN_IF_ERROR(MakeRoom(txn, key, size, old_size, now));
   }
   Statement write(Prepared(live ? absl::StrCat("UPDATE cachelab_entries SET value = ?2, deadline = ?3,"
-                                               " size = ?4, last_use = ", kNextUse, " WHERE key = ?1")
+                                               " size = ?4, checksum = ?5, last_use = ", kNextUse,
+                                               " WHERE key = ?1")
                                 : absl::StrCat("INSERT INTO cachelab_entries(key, value, deadline,"
-                                               " size, last_use) VALUES(?1, ?2, ?3, ?4, ", kNextUse,
-                                               ")")));
+                                               " size, checksum, last_use) VALUES(?1, ?2, ?3, ?4,"
+                                               " ?5, ", kNextUse, ")")));
   write.Blob(1, key).Blob(2, value).Deadline(3, until).Int(4, static_cast<int64_t>(size));
+  write.Int(5, EntryChecksum(key, value, until));
   if (write.Step() != SQLITE_DONE) return Error(write.code(), "writing");
   ++(live ? txn.delta().updates : txn.delta().insertions);
   return absl::OkStatus();
@@ -497,12 +541,20 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   Transaction txn(*this);
   CACHELAB_RETURN_IF_ERROR(txn.status());
   CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
-  std::vector<std::string> keys;
-  Statement all(Prepared("SELECT key FROM cachelab_entries"));
+  std::vector<std::string> keys, damaged;
+  Statement all(Prepared("SELECT value, deadline, checksum, key FROM cachelab_entries"));
   int code;
-  while ((code = all.Step()) == SQLITE_ROW) keys.push_back(all.ColumnBlob(0));
+  while ((code = all.Step()) == SQLITE_ROW) {
+    std::string key = all.ColumnBlob(3);
+    (Intact(all, key) ? keys : damaged).push_back(std::move(key));
+  }
   if (code != SQLITE_DONE) return Error(code, "listing keys");
   all.Reset();
+  for (const std::string& key : damaged) {  // never listed; dropped and counted
+    Statement del(Prepared("DELETE FROM cachelab_entries WHERE key = ?"));
+    if (del.Blob(1, key).Step() != SQLITE_DONE) return Error(del.code(), "dropping a damaged entry");
+    ++txn.delta().corrupt;
+  }
   CACHELAB_RETURN_IF_ERROR(txn.Commit());
   return keys;
 }

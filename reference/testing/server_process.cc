@@ -69,7 +69,16 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
 
 ServerProcess::~ServerProcess() { Stop(); }
 
+void ServerProcess::Pause() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void ServerProcess::Resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
 void ServerProcess::Stop() {
+  if (pid_ > 0) kill(pid_, SIGCONT);  // a paused server must be able to die
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);  // test servers keep nothing worth a graceful shutdown
   int status;

@@ -40,6 +40,9 @@ class ServerProcess {
   // Stops the server (SIGKILL: memcached takes a second to stop gracefully) and waits for it
   // to exit. Idempotent.
   void Stop();
+  // Freezes the server (SIGSTOP): it keeps its connections but answers nothing until Resume().
+  void Pause();
+  void Resume();
 
  private:
   ServerProcess(pid_t pid, int port) : pid_(pid), port_(port) {}

@@ -1,0 +1,431 @@
+// FallbackCache: an ordered chain of engines (for example memcached, then Redis, then SQLite,
+// then files) that serves every call from the first engine that works, ending in an in-memory
+// engine that cannot fail. It is itself a Cache<K, V> (reference/cache.h).
+//
+// Construction. Each engine is opened in order of preference; one that cannot be opened (server
+// unreachable, directory unusable, options refused) is skipped with one kSkipped event naming it
+// and the reason. The chain's own memory tail (an LRU when CacheOptions::capacity is set, else
+// unbounded) is always last, so construction fails only for options the tail refuses.
+//
+// Failures at run time. A call that fails with kUnavailable, kDeadlineExceeded, kDataLoss,
+// kInternal or kResourceExhausted demotes the serving engine (one kFallback event) and is
+// retried on the next engine; other statuses (kInvalidArgument, kUnimplemented, ...) are the
+// caller's and are returned. A demoted or skipped engine is probed again (opened, then Size()),
+// first after FallbackOptions::first_probe and then at doubling intervals up to max_probe, on the
+// chain's clock, by the first call after the interval; once it answers it serves again (one
+// kRecovered event).
+//
+// No stale reads (how). Every engine that is not serving keeps the set of keys written or erased
+// since it last served; before it serves again those keys are erased from it, or it is cleared
+// if more than max_dirty_keys were written or Clear() was called. So a key written while the
+// preferred engine was down is never served later from that engine's older copy. Engines below
+// the first serving one may hold entries from earlier runs, so they are cleared before they
+// first serve. Writes made by other processes to a shared engine while this chain served
+// elsewhere are not tracked (they are that engine's own, newer data).
+//
+// Capabilities: the meet of the engines' declared capabilities (fallback_capabilities below);
+// several different policies meet as kApproximate with no hit-ratio floor. A switch forgets the
+// entries that the new serving engine does not hold: within one serving engine the chain keeps
+// every promise of the contract, across a switch it keeps only "no stale read" and its
+// statistics (which add the counters of every engine that served, so Balance() may exceed Size()
+// after a switch).
+//
+// Thread-safety: thread-safe if every engine is; calls run in parallel on the serving engine
+// (under a reader lock); a switch waits for the calls in flight. Cost: one reader lock and one
+// clock read per call over the serving engine's own cost; writes also add their key to the
+// dirty set of each engine that is not serving (one hash insert each, bounded by max_dirty_keys).
+#ifndef CACHELAB_REFERENCE_FALLBACK_FALLBACK_CACHE_H_
+#define CACHELAB_REFERENCE_FALLBACK_FALLBACK_CACHE_H_
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "reference/cache.h"
+#include "reference/fallback/events.h"
+#include "reference/memory/memory_cache.h"
+
+namespace cachelab {
+
+// One engine of a chain: its name (in events and Serving()), what it declares, and how to open
+// it. `open` may be called again later (probing an engine that was skipped).
+template <typename K, typename V>
+struct FallbackEngine {
+  std::string name;
+  Capabilities declared;
+  std::function<absl::StatusOr<std::unique_ptr<Cache<K, V>>>()> open;
+};
+
+struct FallbackOptions {
+  std::string name = "fallback";  // the chain's name in events
+  absl::Duration first_probe = absl::Milliseconds(100);
+  absl::Duration max_probe = absl::Seconds(30);
+  size_t max_dirty_keys = 100000;  // per engine; beyond it, recovery clears the engine
+  CacheListener listener;          // null: StderrLogger(kWarning)
+};
+
+// True for the statuses that demote the serving engine.
+bool IsEngineFailure(const absl::Status& status);
+
+// The meet of `engines`: the common policy (else kApproximate with min_hit_ratio 0), TTLs and
+// thread-safety, persistent, multi_process and local_files only if all have them, server_evicts
+// if any has it.
+Capabilities FallbackCapabilities(const std::vector<Capabilities>& engines);
+
+// Capabilities of the memory tail a chain built with `options` ends in.
+Capabilities FallbackTailCapabilities(const CacheOptions& options);
+
+// Checks FallbackOptions; kInvalidArgument naming the field otherwise.
+absl::Status ValidateFallbackOptions(const FallbackOptions& options);
+
+struct EngineAvailability {
+  std::string engine;
+  absl::Status status;  // OK if it opened
+};
+
+// Opens (and closes again) each of `engines`: which of them can be used here, and why not (the
+// seeds' get_available_backends). Order as given.
+template <typename K, typename V>
+std::vector<EngineAvailability> AvailableEngines(const std::vector<FallbackEngine<K, V>>& engines) {
+  std::vector<EngineAvailability> available;
+  for (const auto& engine : engines) available.push_back({engine.name, engine.open().status()});
+  return available;
+}
+
+template <typename K, typename V>
+class FallbackCache final : public Cache<K, V> {
+ public:
+  struct Skip {
+    std::string engine;
+    absl::Status reason;
+  };
+
+  // Opens the chain `engines` + a memory tail built from `options` (capacity, default_ttl,
+  // clock; location is ignored). Returns kInvalidArgument if `fallback` is invalid or `options`
+  // are refused by the chain's capabilities (e.g. a default_ttl that an engine cannot honour);
+  // never fails because an engine of `engines` cannot be opened.
+  static absl::StatusOr<std::unique_ptr<FallbackCache>> Open(std::vector<FallbackEngine<K, V>> engines,
+                                                             const CacheOptions& options,
+                                                             FallbackOptions fallback = {}) {
+    if (absl::Status status = ValidateFallbackOptions(fallback); !status.ok()) return status;
+    std::vector<Capabilities> declared;
+    for (const auto& engine : engines) declared.push_back(engine.declared);
+    declared.push_back(FallbackTailCapabilities(options));
+    if (absl::Status status = ValidateOptions(options, FallbackCapabilities(declared), fallback.name);
+        !status.ok()) {
+      return status;
+    }
+    FallbackEngine<K, V> tail{"memory", declared.back(), [options] {
+                                return NewMemoryCache<K, V>(options.capacity
+                                                                ? MemoryEngine::kLru
+                                                                : MemoryEngine::kUnbounded,
+                                                            options);
+                              }};
+    auto tail_engine = tail.open();
+    if (!tail_engine.ok()) return tail_engine.status();
+    engines.push_back(std::move(tail));
+    auto chain = std::unique_ptr<FallbackCache>(
+        new FallbackCache(std::move(engines), options, std::move(fallback), declared));
+    chain->OpenAll(*std::move(tail_engine));
+    return chain;
+  }
+
+  // The engine serving now.
+  std::string Serving() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return slots_[serving_].name;
+  }
+  // The engines skipped when the chain was built, with why.
+  std::vector<Skip> Skipped() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return skipped_;
+  }
+  // How many times the serving engine changed (fallbacks and recoveries).
+  uint64_t Switches() const { return switches_.load(std::memory_order_relaxed); }
+
+  absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    return Call<std::optional<V>>([&](Cache<K, V>& c) { return c.Lookup(key); });
+  }
+  absl::Status Insert(const K& key, V value) override {
+    return Write({key}, [&](Cache<K, V>& c) { return c.Insert(key, value); });
+  }
+  absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+    return Write({key}, [&](Cache<K, V>& c) { return c.InsertWithTtl(key, value, ttl); });
+  }
+  absl::StatusOr<bool> Erase(const K& key) override {
+    return WriteWith<bool>({key}, [&](Cache<K, V>& c) { return c.Erase(key); });
+  }
+  absl::Status Clear() override {
+    return Write({}, [&](Cache<K, V>& c) { return c.Clear(); }, /*everything=*/true);
+  }
+  absl::StatusOr<size_t> Size() override {
+    return Call<size_t>([&](Cache<K, V>& c) { return c.Size(); });
+  }
+  std::optional<size_t> Capacity() const override { return capacity_; }
+  absl::StatusOr<std::vector<K>> Keys() override {
+    return Call<std::vector<K>>([&](Cache<K, V>& c) { return c.Keys(); });
+  }
+  CacheStats Stats() override {
+    MaybeProbe();
+    absl::ReaderMutexLock lock(&mu_);
+    CacheStats total = retired_stats_;
+    total += StatsSince(slots_[serving_]);
+    return total;
+  }
+  Capabilities capabilities() const override { return capabilities_; }
+
+  absl::StatusOr<std::vector<std::optional<V>>> LookupMany(const std::vector<K>& keys) override {
+    return Call<std::vector<std::optional<V>>>([&](Cache<K, V>& c) { return c.LookupMany(keys); });
+  }
+  absl::Status InsertMany(std::vector<std::pair<K, V>> entries) override {
+    std::vector<K> keys;
+    keys.reserve(entries.size());
+    for (const auto& entry : entries) keys.push_back(entry.first);
+    return Write(std::move(keys), [&](Cache<K, V>& c) { return c.InsertMany(entries); });
+  }
+
+ private:
+  struct Slot {
+    std::string name;
+    std::unique_ptr<Cache<K, V>> cache;  // null until opened
+    absl::Time next_probe = absl::InfinitePast();
+    absl::Duration backoff;
+    absl::flat_hash_set<K> dirty;  // written since it last served
+    bool clear_first = false;      // dirty overflowed, Clear() was called, or contents unknown
+    CacheStats base;               // its counters when it last started serving
+  };
+
+  FallbackCache(std::vector<FallbackEngine<K, V>> engines, const CacheOptions& options,
+                FallbackOptions fallback, const std::vector<Capabilities>& declared)
+      : engines_(std::move(engines)),
+        fallback_(std::move(fallback)),
+        capabilities_(FallbackCapabilities(declared)),
+        capacity_(options.capacity),
+        clock_(options.clock ? options.clock : DefaultClock()) {
+    if (!fallback_.listener) fallback_.listener = StderrLogger();
+  }
+
+  void OpenAll(std::unique_ptr<Cache<K, V>> tail) {
+    std::vector<CacheEvent> events;
+    {
+      absl::MutexLock lock(&mu_);
+      const absl::Time now = clock_->Now();
+      slots_.resize(engines_.size());
+      for (size_t i = 0; i < engines_.size(); ++i) {
+        Slot& slot = slots_[i];
+        slot.name = engines_[i].name;
+        slot.backoff = fallback_.first_probe;
+        if (i + 1 == engines_.size()) {
+          slot.cache = std::move(tail);
+        } else if (auto opened = engines_[i].open(); opened.ok()) {
+          slot.cache = *std::move(opened);
+        } else {
+          skipped_.push_back({slot.name, opened.status()});
+          slot.next_probe = now + slot.backoff;
+          slot.backoff = std::min(slot.backoff * 2, fallback_.max_probe);
+          events.push_back({CacheEventKind::kSkipped, fallback_.name, slot.name, opened.status()});
+        }
+      }
+      serving_ = 0;
+      while (slots_[serving_].cache == nullptr) ++serving_;
+      slots_[serving_].base = slots_[serving_].cache->Stats();
+      for (size_t i = serving_ + 1; i < slots_.size(); ++i) slots_[i].clear_first = true;
+      UpdateProbeTime();
+    }
+    for (const CacheEvent& event : events) fallback_.listener(event);
+  }
+
+  // Runs `f` on the serving engine; on an engine failure, demotes it and runs `f` again on the
+  // next. A write first adds `keys` (all keys if `everything`) to the other engines' dirty sets.
+  template <typename R, typename F>
+  absl::StatusOr<R> Call(F&& f) {
+    return WriteWith<R>({}, std::forward<F>(f));
+  }
+
+  template <typename R, typename F>
+  absl::StatusOr<R> WriteWith(std::vector<K> keys, F&& f, bool everything = false) {
+    MaybeProbe();
+    while (true) {
+      uint64_t generation;
+      absl::StatusOr<R> result = [&]() -> absl::StatusOr<R> {
+        absl::ReaderMutexLock lock(&mu_);
+        generation = generation_;
+        MarkDirty(keys, everything);
+        return f(*slots_[serving_].cache);
+      }();
+      if (result.ok() || !IsEngineFailure(result.status())) return result;
+      if (!Demote(generation, result.status())) return result;
+    }
+  }
+
+  template <typename F>
+  absl::Status Write(std::vector<K> keys, F&& f, bool everything = false) {
+    auto result = WriteWith<bool>(
+        std::move(keys),
+        [&](Cache<K, V>& c) -> absl::StatusOr<bool> {
+          absl::Status status = f(c);
+          if (!status.ok()) return status;
+          return true;
+        },
+        everything);
+    return result.status();
+  }
+
+  // Called under mu_ (shared): every engine but the serving one learns the keys written.
+  void MarkDirty(const std::vector<K>& keys, bool everything) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    if (slots_.size() == 1 || (keys.empty() && !everything)) return;
+    absl::MutexLock lock(&dirty_mu_);
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (i == serving_) continue;
+      Slot& slot = slots_[i];
+      if (slot.clear_first) continue;
+      if (everything || slot.dirty.size() + keys.size() > fallback_.max_dirty_keys) {
+        slot.clear_first = true;
+        slot.dirty.clear();
+        continue;
+      }
+      slot.dirty.insert(keys.begin(), keys.end());
+    }
+  }
+
+  // Erases what `slot` may hold stale; true if it may serve.
+  static bool Reconcile(Slot& slot) {
+    if (slot.clear_first) {
+      if (!slot.cache->Clear().ok()) return false;
+    } else {
+      for (const K& key : slot.dirty) {
+        if (!slot.cache->Erase(key).ok()) return false;
+      }
+    }
+    slot.clear_first = false;
+    slot.dirty.clear();
+    return true;
+  }
+
+  // The engine that served at `generation` failed with `why`: serve from the next one that can.
+  // Returns false if the call should not be retried (the tail failed).
+  bool Demote(uint64_t generation, const absl::Status& why) {
+    CacheEvent event;
+    {
+      absl::MutexLock lock(&mu_);
+      if (generation != generation_) return true;  // someone else switched: retry there
+      if (serving_ + 1 == slots_.size()) return false;
+      const absl::Time now = clock_->Now();
+      Slot& failed = slots_[serving_];
+      retired_stats_ += StatsSince(failed);
+      failed.next_probe = now + failed.backoff;
+      failed.backoff = std::min(failed.backoff * 2, fallback_.max_probe);
+      size_t next = serving_ + 1;
+      while (next + 1 < slots_.size() &&
+             (slots_[next].cache == nullptr || !Reconcile(slots_[next]))) {
+        ++next;
+      }
+      if (next + 1 == slots_.size()) (void)Reconcile(slots_[next]);  // memory: cannot fail
+      serving_ = next;
+      slots_[next].base = slots_[next].cache->Stats();
+      ++generation_;
+      switches_.fetch_add(1, std::memory_order_relaxed);
+      UpdateProbeTime();
+      event = {CacheEventKind::kFallback, fallback_.name, slots_[next].name, why};
+    }
+    fallback_.listener(event);
+    return true;
+  }
+
+  // The serving engine's counters since it started serving.
+  static CacheStats StatsSince(Slot& slot) {
+    const CacheStats now = slot.cache->Stats();
+    const CacheStats& base = slot.base;
+    CacheStats delta;
+    delta.hits = now.hits - base.hits;
+    delta.misses = now.misses - base.misses;
+    delta.insertions = now.insertions - base.insertions;
+    delta.updates = now.updates - base.updates;
+    delta.evictions = now.evictions - base.evictions;
+    delta.expirations = now.expirations - base.expirations;
+    delta.removals = now.removals - base.removals;
+    delta.corrupt = now.corrupt - base.corrupt;
+    return delta;
+  }
+
+  void UpdateProbeTime() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Time next = absl::InfiniteFuture();
+    for (size_t i = 0; i < serving_; ++i) next = std::min(next, slots_[i].next_probe);
+    next_probe_.store(absl::ToUnixNanos(next), std::memory_order_relaxed);
+  }
+
+  // Probes the preferred engines whose time has come; the first that answers serves again.
+  void MaybeProbe() {
+    if (next_probe_.load(std::memory_order_relaxed) == kNever) return;
+    const absl::Time now = clock_->Now();
+    if (absl::ToUnixNanos(now) < next_probe_.load(std::memory_order_relaxed)) return;
+    if (!probe_mu_.TryLock()) return;  // another thread is probing
+    std::optional<CacheEvent> event;
+    {
+      absl::MutexLock lock(&mu_);
+      for (size_t i = 0; i < serving_; ++i) {
+        Slot& slot = slots_[i];
+        if (now < slot.next_probe) continue;
+        if (Healthy(i) && Reconcile(slot)) {
+          retired_stats_ += StatsSince(slots_[serving_]);
+          serving_ = i;
+          slot.base = slot.cache->Stats();
+          ++generation_;
+          switches_.fetch_add(1, std::memory_order_relaxed);
+          event = CacheEvent{CacheEventKind::kRecovered, fallback_.name, slot.name, {}};
+          break;
+        }
+        slot.next_probe = now + slot.backoff;
+        slot.backoff = std::min(slot.backoff * 2, fallback_.max_probe);
+      }
+      UpdateProbeTime();
+    }
+    probe_mu_.Unlock();
+    if (event) fallback_.listener(*event);
+  }
+
+  bool Healthy(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Slot& slot = slots_[i];
+    if (slot.cache == nullptr) {
+      auto opened = engines_[i].open();
+      if (!opened.ok()) return false;
+      slot.cache = *std::move(opened);
+    }
+    return slot.cache->Size().ok();
+  }
+
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+  const std::vector<FallbackEngine<K, V>> engines_;
+  FallbackOptions fallback_;
+  const Capabilities capabilities_;
+  const std::optional<size_t> capacity_;
+  const std::shared_ptr<const Clock> clock_;
+
+  mutable absl::Mutex mu_;
+  std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);  // dirty sets also under dirty_mu_
+  size_t serving_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<Skip> skipped_ ABSL_GUARDED_BY(mu_);
+  CacheStats retired_stats_ ABSL_GUARDED_BY(mu_);  // of engines that stopped serving
+  absl::Mutex dirty_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  absl::Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::atomic<int64_t> next_probe_{kNever};
+  std::atomic<uint64_t> switches_{0};
+};
+
+}  // namespace cachelab
+
+#endif  // CACHELAB_REFERENCE_FALLBACK_FALLBACK_CACHE_H_

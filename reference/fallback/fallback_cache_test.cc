@@ -1,0 +1,285 @@
+#include "reference/fallback/fallback_cache.h"
+
+#include <sys/stat.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "reference/fallback/testing/fallback_factories.h"
+#include "reference/redis/testing/redis_server.h"
+
+namespace cachelab {
+namespace {
+
+using Chain = FallbackCache<std::string, std::string>;
+using testing::RedisServer;
+using testing::ServerProcess;
+
+// Collects the events a chain reports.
+struct Recorder {
+  absl::Mutex mu;
+  std::vector<CacheEvent> events;
+  CacheListener Listener() {
+    return [this](const CacheEvent& event) {
+      absl::MutexLock lock(&mu);
+      events.push_back(event);
+    };
+  }
+  std::vector<CacheEventKind> Kinds() {
+    absl::MutexLock lock(&mu);
+    std::vector<CacheEventKind> kinds;
+    for (const auto& event : events) kinds.push_back(event.kind);
+    return kinds;
+  }
+};
+
+class FallbackTest : public ::testing::Test {
+ protected:
+  FallbackTest() {
+    options_.clock = clock_;
+    options_.location = "fallback-test";
+    fallback_.name = "test";
+    fallback_.first_probe = absl::Seconds(1);
+    fallback_.max_probe = absl::Seconds(4);
+    fallback_.listener = recorder_.Listener();
+    aof_dir_ = std::string(getenv("TEST_TMPDIR")) + "/" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    mkdir(aof_dir_.c_str(), 0700);
+  }
+
+  // A redis-server on `port` (0: a free one) that keeps its data across a kill (append-only
+  // file, fsync per write), as a production server would.
+  std::unique_ptr<ServerProcess> StartRedis(int port = 0) {
+    auto server = RedisServer::Start(port, {"--appendonly", "yes", "--appendfsync", "always",
+                                            "--dir", aof_dir_});
+    EXPECT_TRUE(server.ok()) << server.status();
+    return server.ok() ? *std::move(server) : nullptr;
+  }
+
+  std::unique_ptr<Chain> Open(int port) {
+    RedisOptions redis;
+    redis.port = port;
+    redis.command_timeout = absl::Milliseconds(300);
+    FallbackEngine<std::string, std::string> engine{
+        "redis", RedisCache<std::string, std::string>::Declared(), [this, redis] {
+          return RedisCache<std::string, std::string>::Open(options_, redis);
+        }};
+    auto chain = Chain::Open({engine}, options_, fallback_);
+    EXPECT_TRUE(chain.ok()) << chain.status();
+    return chain.ok() ? *std::move(chain) : nullptr;
+  }
+
+  static std::optional<std::string> Get(Chain& chain, const std::string& key) {
+    auto value = chain.Lookup(key);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? *value : std::nullopt;
+  }
+
+  void Advance(absl::Duration d) { clock_->Advance(d); }
+
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  CacheOptions options_;
+  FallbackOptions fallback_;
+  Recorder recorder_;
+  std::string aof_dir_;
+};
+
+TEST_F(FallbackTest, SkipsAnUnreachableServerWithOneWarning) {
+  auto port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  auto chain = Open(*port);
+  ASSERT_NE(chain, nullptr);
+  EXPECT_EQ(chain->Serving(), "memory");
+  ASSERT_EQ(chain->Skipped().size(), 1u);
+  EXPECT_EQ(chain->Skipped()[0].engine, "redis");
+  EXPECT_EQ(chain->Skipped()[0].reason.code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(chain->Insert("a", "1").ok());
+  EXPECT_EQ(Get(*chain, "a"), "1");
+  EXPECT_EQ(recorder_.Kinds(), std::vector<CacheEventKind>{CacheEventKind::kSkipped});
+  EXPECT_EQ(chain->Switches(), 0u);
+}
+
+TEST_F(FallbackTest, RefusesInvalidOptionsSayingWhatToChange) {
+  fallback_.first_probe = absl::ZeroDuration();
+  auto chain = Chain::Open({}, options_, fallback_);
+  ASSERT_EQ(chain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(chain.status().message().find("first_probe"), std::string::npos);
+  fallback_.first_probe = absl::Seconds(2);
+  fallback_.max_probe = absl::Seconds(1);
+  EXPECT_EQ(Chain::Open({}, options_, fallback_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  fallback_.max_probe = absl::Seconds(4);
+  options_.capacity = 0;  // the memory tail refuses it
+  auto tail = Chain::Open({}, options_, fallback_);
+  ASSERT_EQ(tail.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(tail.status().message().find("capacity"), std::string::npos);
+}
+
+TEST_F(FallbackTest, AKilledServerIsDemotedAndTheCallRetriedOnTheNextEngine) {
+  auto server = StartRedis();
+  auto chain = Open(server->port());
+  ASSERT_EQ(chain->Serving(), "redis");
+  ASSERT_TRUE(chain->Insert("a", "1").ok());
+  server->Stop();
+  ASSERT_TRUE(chain->Insert("b", "2").ok());
+  EXPECT_EQ(chain->Serving(), "memory");
+  EXPECT_EQ(Get(*chain, "b"), "2");
+  EXPECT_EQ(chain->Switches(), 1u);
+  ASSERT_EQ(recorder_.Kinds(), std::vector<CacheEventKind>{CacheEventKind::kFallback});
+  EXPECT_EQ(recorder_.events[0].engine, "memory");
+  EXPECT_EQ(recorder_.events[0].status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(FallbackTest, APausedServerTimesOutAndIsDemoted) {
+  auto server = StartRedis();
+  auto chain = Open(server->port());
+  ASSERT_TRUE(chain->Insert("a", "1").ok());
+  server->Pause();
+  ASSERT_TRUE(chain->Insert("a", "2").ok());
+  server->Resume();
+  EXPECT_EQ(chain->Serving(), "memory");
+  EXPECT_EQ(Get(*chain, "a"), "2");
+  ASSERT_EQ(recorder_.Kinds(), std::vector<CacheEventKind>{CacheEventKind::kFallback});
+  EXPECT_TRUE(IsEngineFailure(recorder_.events[0].status)) << recorder_.events[0].status;
+}
+
+TEST_F(FallbackTest, CallerErrorsDoNotDemote) {
+  auto server = StartRedis();
+  auto chain = Open(server->port());
+  EXPECT_EQ(chain->InsertWithTtl("a", "1", absl::Seconds(-1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(chain->Switches(), 0u);
+}
+
+TEST_F(FallbackTest, ProbesWithDoublingBackoffOnTheInjectedClock) {
+  auto port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  auto chain = Open(*port);  // skipped: nothing listens yet; first probe at t = 1 s
+  Advance(absl::Seconds(1));
+  EXPECT_FALSE(Get(*chain, "a"));  // probe fails: next at t = 1 + 2 s
+  auto server = StartRedis(*port);
+  Advance(absl::Seconds(1));
+  EXPECT_FALSE(Get(*chain, "a"));
+  EXPECT_EQ(chain->Serving(), "memory") << "probed before its backoff elapsed";
+  Advance(absl::Seconds(1));
+  EXPECT_FALSE(Get(*chain, "a"));
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(recorder_.Kinds(),
+            (std::vector<CacheEventKind>{CacheEventKind::kSkipped, CacheEventKind::kRecovered}));
+}
+
+// The no-stale-read promise, on a server that keeps its data across a kill: keys written or
+// erased while it was down are erased from it before it serves again; others are kept.
+TEST_F(FallbackTest, NoStaleReadAfterAKilledServerComesBack) {
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  for (const char* key : {"written", "erased", "kept"}) ASSERT_TRUE(chain->Insert(key, "old").ok());
+  server->Stop();
+  ASSERT_TRUE(chain->Insert("written", "new").ok());
+  ASSERT_TRUE(chain->Erase("erased").ok());
+  ASSERT_EQ(chain->Serving(), "memory");
+  server = StartRedis(port);  // comes back with "old" for all three keys
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "written"), std::nullopt) << "stale value from the restarted server";
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(Get(*chain, "erased"), std::nullopt);
+  EXPECT_EQ(Get(*chain, "kept"), "old");
+  EXPECT_EQ(chain->Switches(), 2u);
+}
+
+// The same promise the other way: the memory tail, which served during the first outage, does
+// not serve its copy of a key rewritten after the recovery.
+TEST_F(FallbackTest, NoStaleReadFromTheTailWhenFallingBackAgain) {
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  server->Stop();
+  ASSERT_TRUE(chain->Insert("k", "during the first outage").ok());
+  server = StartRedis(port);
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(chain->Insert("k", "after the recovery").ok());
+  ASSERT_EQ(chain->Serving(), "redis");
+  server->Stop();
+  EXPECT_EQ(Get(*chain, "k"), std::nullopt);
+  EXPECT_EQ(chain->Serving(), "memory");
+}
+
+TEST_F(FallbackTest, TooManyWritesWhileDownClearTheEngineOnRecovery) {
+  fallback_.max_dirty_keys = 2;
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  ASSERT_TRUE(chain->Insert("kept", "old").ok());
+  server->Stop();
+  for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(chain->Insert(key, "new").ok());
+  server = StartRedis(port);
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "kept"), std::nullopt);
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(chain->Size().value_or(99), 0u);
+}
+
+TEST_F(FallbackTest, ClearWhileDownClearsThePreferredEngineOnRecovery) {
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  ASSERT_TRUE(chain->Insert("kept", "old").ok());
+  server->Stop();
+  ASSERT_TRUE(chain->Clear().ok());
+  server = StartRedis(port);
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "kept"), std::nullopt);
+  EXPECT_EQ(chain->Serving(), "redis");
+}
+
+TEST_F(FallbackTest, StatisticsAddUpAcrossASwitch) {
+  auto server = StartRedis();
+  auto chain = Open(server->port());
+  ASSERT_TRUE(chain->Insert("a", "1").ok());
+  EXPECT_EQ(Get(*chain, "a"), "1");
+  server->Stop();
+  EXPECT_EQ(Get(*chain, "a"), std::nullopt);
+  ASSERT_TRUE(chain->Insert("b", "2").ok());
+  const CacheStats stats = chain->Stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.insertions, 2u);
+}
+
+TEST_F(FallbackTest, CapabilitiesAreTheMeetOfTheEngines) {
+  const Capabilities lru = MemoryEngineCapabilities(MemoryEngine::kLru);
+  const Capabilities lfu = MemoryEngineCapabilities(MemoryEngine::kLfu);
+  EXPECT_EQ(FallbackCapabilities({lru, lru}), lru);
+  const Capabilities mixed = FallbackCapabilities({lru, lfu});
+  EXPECT_EQ(mixed.eviction, EvictionPolicy::kApproximate);
+  EXPECT_EQ(mixed.min_hit_ratio, 0.0);
+  const Capabilities redis_chain = FallbackRedisFactory::Capabilities();
+  EXPECT_EQ(redis_chain.eviction, EvictionPolicy::kNone);
+  EXPECT_TRUE(redis_chain.thread_safe);
+  EXPECT_FALSE(redis_chain.persistent) << "the memory tail forgets at exit";
+  EXPECT_FALSE(redis_chain.multi_process);
+  EXPECT_TRUE(redis_chain.server_evicts);
+}
+
+TEST_F(FallbackTest, AvailableEnginesSaysWhichOpenAndWhyNot) {
+  auto port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  const std::vector<FallbackEngine<std::string, std::string>> engines = {
+      RedisFallbackEngine<std::string, std::string>(options_, *port),
+      {"memory", MemoryEngineCapabilities(MemoryEngine::kUnbounded),
+       [] { return NewMemoryCache<std::string, std::string>(MemoryEngine::kUnbounded, {}); }},
+  };
+  const auto available = AvailableEngines(engines);
+  ASSERT_EQ(available.size(), 2u);
+  EXPECT_EQ(available[0].engine, "redis");
+  EXPECT_EQ(available[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(available[1].status.ok()) << available[1].status;
+}
+
+}  // namespace
+}  // namespace cachelab

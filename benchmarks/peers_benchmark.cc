@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/latency.h"
+#include "benchmarks/python_peers.h"
 #include "oneapi/tbb/concurrent_lru_cache.h"
 #include "reference/memcached/testing/memcached_server.h"
 #include "reference/redis/testing/redis_server.h"
@@ -505,69 +506,11 @@ BENCHMARK(BM_RawLibmemcachedSet);
 
 // ---- Python ----------------------------------------------------------------------------------
 
-// The python3 worker running python_peers.py (started on first use, ended at exit).
-class PythonPeers {
- public:
-  static PythonPeers& Get() {
-    static auto* peers = new PythonPeers();
-    return *peers;
-  }
-  // Nanoseconds for `iterations` operations of `name`, or -1 if the worker failed.
-  int64_t Time(const std::string& name, int64_t iterations) {
-    if (to_ == nullptr || from_ == nullptr) return -1;
-    std::fprintf(to_, "%s %lld\n", name.c_str(), static_cast<long long>(iterations));
-    std::fflush(to_);
-    long long nanos = -1;
-    if (std::fscanf(from_, "%lld", &nanos) != 1) return -1;
-    return nanos;
-  }
-
- private:
-  PythonPeers() {
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    const std::string script = Script();
-    if (fork() == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[1]);
-      close(out[0]);
-      execl("/usr/bin/python3", "python3", script.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    to_ = fdopen(in[1], "w");
-    from_ = fdopen(out[0], "r");
-  }
-  static std::string Script() {
-    for (const char* variable : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
-      if (const char* dir = std::getenv(variable)) {
-        return std::string(dir) + "/cachelab/benchmarks/python_peers.py";
-      }
-    }
-    std::error_code error;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    return self.string() + ".runfiles/cachelab/benchmarks/python_peers.py";
-  }
-  FILE* to_ = nullptr;
-  FILE* from_ = nullptr;
-};
-
-void Python(benchmark::State& state, const std::string& name) {
-  const int64_t iterations = static_cast<int64_t>(state.max_iterations);
-  const int64_t nanos = PythonPeers::Get().Time(name, iterations);
-  if (nanos < 0) return state.SkipWithError("python3 worker failed (python3-cachetools, "
-                                            "python3-diskcache installed?)");
-  const double per_iteration = static_cast<double>(nanos) / 1e9 / iterations;
-  for (auto _ : state) state.SetIterationTime(per_iteration);
-}
-
-void BM_PyFunctoolsLruCacheHit(benchmark::State& state) { Python(state, "functools_lru_cache_hit"); }
-void BM_PyCachetoolsLruCacheGet(benchmark::State& state) { Python(state, "cachetools_lru_get"); }
-void BM_PyCachetoolsCachedHit(benchmark::State& state) { Python(state, "cachetools_cached_hit"); }
-void BM_PyDiskcacheGet(benchmark::State& state) { Python(state, "diskcache_get"); }
-void BM_PyDiskcacheSet(benchmark::State& state) { Python(state, "diskcache_set"); }
+void BM_PyFunctoolsLruCacheHit(benchmark::State& state) { RunPythonPeer(state, "functools_lru_cache_hit"); }
+void BM_PyCachetoolsLruCacheGet(benchmark::State& state) { RunPythonPeer(state, "cachetools_lru_get"); }
+void BM_PyCachetoolsCachedHit(benchmark::State& state) { RunPythonPeer(state, "cachetools_cached_hit"); }
+void BM_PyDiskcacheGet(benchmark::State& state) { RunPythonPeer(state, "diskcache_get"); }
+void BM_PyDiskcacheSet(benchmark::State& state) { RunPythonPeer(state, "diskcache_set"); }
 BENCHMARK(BM_PyFunctoolsLruCacheHit)->UseManualTime();
 BENCHMARK(BM_PyCachetoolsLruCacheGet)->UseManualTime();
 BENCHMARK(BM_PyCachetoolsCachedHit)->UseManualTime();

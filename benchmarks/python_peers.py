@@ -7,6 +7,8 @@ answers with the elapsed nanoseconds on stdout. Benchmarks:
   functools_lru_cache_hit   a hit on functools.lru_cache(maxsize=N) of a one-argument function
   cachetools_lru_get        cachetools.LRUCache.__getitem__ of a resident key
   cachetools_cached_hit     a hit on a function decorated with cachetools.cached(LRUCache)
+  functools_lru_cache_int_hit, cachetools_cached_int_hit
+                            the same two hits on a function of one integer
   diskcache_get             diskcache.Cache.get of a resident key (100-byte values)
   diskcache_set             diskcache.Cache.set (100-byte values, diskcache's defaults)
 
@@ -37,7 +39,12 @@ def setup(name):
     if name in _state:
         return _state[name]
     keys = _keys(MEMORY_KEYS)
-    if name == "functools_lru_cache_hit":
+    if name.endswith("_int_hit"):
+        keys = list(range(MEMORY_KEYS))
+        name_of_str = name.replace("_int_hit", "_hit")
+    else:
+        name_of_str = name
+    if name_of_str == "functools_lru_cache_hit":
         @functools.lru_cache(maxsize=MEMORY_KEYS)
         def f(key):
             return key
@@ -49,7 +56,7 @@ def setup(name):
         for k in keys:
             cache[k] = k
         state = (cache.__getitem__, keys)
-    elif name == "cachetools_cached_hit":
+    elif name_of_str == "cachetools_cached_hit":
         @cachetools.cached(cachetools.LRUCache(maxsize=MEMORY_KEYS))
         def g(key):
             return key

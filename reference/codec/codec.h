@@ -11,7 +11,8 @@
 //
 // Built in, as Codec<T>: std::string; arithmetic types (fixed width, little-endian); trivially
 // copyable types without padding (std::has_unique_object_representations); std::optional<T>;
-// std::vector<T>, std::pair<A, B> and std::map<K, V> of types that have a Codec. For anything
+// std::vector<T>, std::pair<A, B>, std::tuple<T...> and std::map<K, V> of types that have a
+// Codec. For anything
 // else, specialize cachelab::Codec<T>, or use JsonCodec<T> / MsgpackCodec<T> for a type that
 // nlohmann-json can convert (to_json / from_json), or pass a codec type of your own to the
 // engine. Thread-safety: codecs are stateless.
@@ -24,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -155,6 +157,46 @@ struct Codec<std::pair<A, B>> {
     return std::pair<A, B>(*std::move(a), *std::move(b));
   }
 };
+
+// Each element as a chunk, in order; the empty tuple is the empty string.
+template <typename... Ts>
+struct Codec<std::tuple<Ts...>> {
+  static std::string Encode(const std::tuple<Ts...>& tuple) {
+    std::string out;
+    std::apply([&](const Ts&... e) { (codec_internal::PutChunk(out, Codec<Ts>::Encode(e)), ...); },
+               tuple);
+    return out;
+  }
+  static absl::StatusOr<std::tuple<Ts...>> Decode(absl::string_view bytes) {
+    std::tuple<std::optional<Ts>...> parts;
+    absl::Status status;
+    auto take = [&](auto& part) {
+      using T = typename std::decay_t<decltype(part)>::value_type;
+      absl::string_view chunk;
+      if (!status.ok()) return;
+      if (!codec_internal::TakeChunk(bytes, chunk)) {
+        status = codec_internal::Corrupt("malformed tuple");
+        return;
+      }
+      auto value = Codec<T>::Decode(chunk);
+      if (!value.ok()) {
+        status = value.status();
+        return;
+      }
+      part.emplace(*std::move(value));
+    };
+    std::apply([&](auto&... part) { (take(part), ...); }, parts);
+    if (status.ok() && !bytes.empty()) status = codec_internal::Corrupt("malformed tuple");
+    if (!status.ok()) return status;
+    return std::apply([](auto&... part) { return std::tuple<Ts...>(std::move(*part)...); }, parts);
+  }
+};
+
+// True if cachelab::Codec<T> is defined (the primary template is only declared).
+template <typename T, typename = void>
+inline constexpr bool kHasCodec = false;
+template <typename T>
+inline constexpr bool kHasCodec<T, std::void_t<decltype(sizeof(Codec<T>))>> = true;
 
 // Entries in key order, as a list of pairs.
 template <typename K, typename V>

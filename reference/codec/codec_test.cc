@@ -3,7 +3,9 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -101,6 +103,30 @@ RC_GTEST_PROP(CodecDecode, ArbitraryBytesAreValuesOrDataLoss, (const std::string
         JsonCodec<Order>::Decode(bytes).status(), MsgpackCodec<Order>::Decode(bytes).status()}) {
     RC_ASSERT(status.ok() || status.code() == absl::StatusCode::kDataLoss);
   }
+}
+
+RC_GTEST_PROP(CodecRoundTrip, Tuples, (const std::string& s, int64_t i, bool b)) {
+  ExpectRoundTrip<Codec<std::tuple<std::string, int64_t, bool>>>(std::make_tuple(s, i, b));
+  ExpectRoundTrip<Codec<std::tuple<>>>(std::tuple<>());
+}
+
+TEST(CodecDecode, TuplesOfAnotherShapeAreDataLoss) {
+  using Pair = std::tuple<std::string, std::string>;
+  const std::string bytes = Codec<Pair>::Encode({"a", "b"});
+  EXPECT_EQ(Codec<std::tuple<std::string>>::Decode(bytes).status().code(),
+            absl::StatusCode::kDataLoss);
+  using Triple = std::tuple<std::string, std::string, std::string>;
+  EXPECT_EQ(Codec<Triple>::Decode(bytes).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Codec<Pair>::Decode(bytes.substr(0, bytes.size() - 1)).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CodecTraits, HasCodecSaysWhichTypesHaveOne) {
+  struct NoCodec {};
+  EXPECT_TRUE((kHasCodec<std::tuple<int, std::string>>));
+  EXPECT_TRUE(kHasCodec<Point>);
+  EXPECT_FALSE(kHasCodec<NoCodec*>);
+  EXPECT_FALSE(kHasCodec<std::function<void()>>);
 }
 
 TEST(CodecDecode, WrongSizesAreDataLossWithAReason) {

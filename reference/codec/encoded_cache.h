@@ -18,6 +18,21 @@
 
 namespace cachelab {
 
+// What a store holds for one live key, as the inspection tool lists it.
+struct StoredEntry {
+  std::string key;
+  uint64_t stored_bytes = 0;  // the value as stored (after compression / encryption)
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// What Verify found: damaged entries (by key) and problems of the store as a whole.
+struct IntegrityReport {
+  uint64_t checked = 0;
+  std::vector<std::string> damaged_keys;
+  std::vector<std::string> problems;
+  bool ok() const { return damaged_keys.empty() && problems.empty(); }
+};
+
 class ByteStore {
  public:
   virtual ~ByteStore() = default;
@@ -62,6 +77,21 @@ class ByteStore {
       }
     }
     return absl::OkStatus();
+  }
+
+  // Maintenance, for the inspection tool (reference/inspect); kUnimplemented by default.
+  // List: every live entry, in no order; not a use, changes nothing.
+  virtual absl::StatusOr<std::vector<StoredEntry>> List() {
+    return absl::UnimplementedError("this store cannot list its entries");
+  }
+  // Purge: removes the expired entries (counted as expirations); returns how many.
+  virtual absl::StatusOr<uint64_t> Purge() {
+    return absl::UnimplementedError("this store cannot purge");
+  }
+  // Verify: reads every entry and checks it; changes nothing (damaged entries stay until a
+  // lookup or Keys() drops them, or Clear()).
+  virtual absl::StatusOr<IntegrityReport> Verify() {
+    return absl::UnimplementedError("this store cannot verify its entries");
   }
 };
 

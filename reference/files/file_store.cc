@@ -231,6 +231,7 @@ absl::StatusOr<std::vector<FileStore::Found>> FileStore::Scan() {
                          stat(PathOf(name).c_str(), &info) != 0;
     if (damaged || header->deadline <= now) {
       ++(damaged ? stats_.corrupt : stats_.expirations);
+      if (damaged) damaged_files_.push_back(name);
       if (absl::Status gone = Unlink(name); !gone.ok()) return gone;
       continue;
     }
@@ -340,6 +341,46 @@ absl::StatusOr<std::vector<std::string>> FileStore::Keys() {
   keys.reserve(index_.size());
   for (const auto& [file_name, indexed] : index_) keys.push_back(indexed.key);
   return keys;
+}
+
+absl::StatusOr<std::vector<StoredEntry>> FileStore::List() {
+  MutexLock lock(&mu_);
+  const int64_t now = NowNanos();
+  std::vector<StoredEntry> entries;
+  for (const auto& [file_name, indexed] : index_) {
+    if (indexed.deadline <= now) continue;
+    struct stat st;
+    if (stat(PathOf(file_name).c_str(), &st) != 0) continue;  // removed by another process
+    entries.push_back({indexed.key, static_cast<uint64_t>(st.st_size),
+                       indexed.deadline == INT64_MAX ? absl::InfiniteFuture()
+                                                     : absl::FromUnixNanos(indexed.deadline)});
+  }
+  return entries;
+}
+
+absl::StatusOr<uint64_t> FileStore::Purge() {
+  MutexLock lock(&mu_);
+  const uint64_t before = stats_.expirations;
+  if (absl::Status purged = PurgeExpired(NowNanos()); !purged.ok()) return purged;
+  return stats_.expirations - before;
+}
+
+absl::StatusOr<IntegrityReport> FileStore::Verify() {
+  MutexLock lock(&mu_);
+  IntegrityReport report;
+  for (const std::string& name : damaged_files_) {
+    report.problems.push_back(absl::StrCat("damaged entry file ", name,
+                                           " was removed when the cache was opened"));
+  }
+  for (const auto& [file_name, indexed] : index_) {
+    auto bytes = ReadFile(PathOf(file_name));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) continue;  // removed by another process
+    ++report.checked;
+    auto entry = files_internal::Decode(**bytes, sealing_);
+    if (!entry.ok() || entry->key != indexed.key) report.damaged_keys.push_back(indexed.key);
+  }
+  return report;
 }
 
 absl::StatusOr<size_t> FileStore::Size() {

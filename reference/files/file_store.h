@@ -61,6 +61,11 @@ class FileStore final : public ByteStore {
   absl::StatusOr<size_t> Size() override;
   CacheStats Stats() override;
   std::optional<size_t> capacity() const override { return options_.capacity; }
+  absl::StatusOr<std::vector<StoredEntry>> List() override;
+  absl::StatusOr<uint64_t> Purge() override;
+  // Reads and authenticates every entry file (checksum; with a key, decryption), and reports
+  // the damaged files that opening the cache removed.
+  absl::StatusOr<IntegrityReport> Verify() override;
   ~FileStore() override;
 
  private:
@@ -101,6 +106,7 @@ class FileStore final : public ByteStore {
   std::map<uint64_t, std::string> by_use_ ABSL_GUARDED_BY(mu_);          // oldest first
   absl::btree_set<std::pair<int64_t, std::string>> by_deadline_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> damaged_files_ ABSL_GUARDED_BY(mu_);  // dropped by Scan at open
 };
 
 }  // namespace cachelab

@@ -6,7 +6,7 @@
 //   McacheWithKey(f, key_of, options)  the same with a custom key builder
 //   Bcache(f, options)  SQLite in options.location (persistent, shared by processes; exact LRU)
 //   Fcache(f, options)  one file per result in options.location, zstd if options.compress,
-//                       AES-256-GCM if options.encryption_key
+//                       XChaCha20-Poly1305 if options.encryption_key
 //   Ucache(f, options, needs, servers)  a FallbackCache chosen by UcachePlan (ucache_plan.h)
 //   Acache(f, options)  asynchronous: Call(args...) returns a std::future; concurrent calls with
 //                       the same arguments share one run (a LoadingCache over the fast engine)

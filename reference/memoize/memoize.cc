@@ -39,7 +39,7 @@ absl::Status ValidateMemoizeOptions(const MemoizeOptions& options, absl::string_
   }
   if (options.encryption_key && options.encryption_key->size() != 32) {
     return refuse("encryption_key has ", options.encryption_key->size(),
-                  " bytes; give exactly 32 (AES-256)");
+                  " bytes; give exactly 32");
   }
   return absl::OkStatus();
 }

@@ -56,17 +56,17 @@ namespace cachelab {
 
 // Options of every front-end; each says which it reads.
 struct MemoizeOptions {
-  std::string name;                    // in the registry and events; default "memoized-<N>"
-  std::optional<int64_t> maxsize;      // entries; unset: 128; must be >= 1
-  std::optional<absl::Duration> ttl;   // how long a result is kept; unset: until evicted
-  std::string policy;                  // Mcache: "fast" (default), "lru", "lfu", "fifo", "random"
-  std::string location;                // Bcache, Fcache, Ucache with persistence: a directory
-  bool compress = false;               // Fcache: zstd
-  std::optional<std::string> encryption_key;  // Fcache: 32 bytes, AES-256-GCM
-  std::string preferred_engine;        // Ucache: put this engine first in the chain
+  std::string name{};                    // in the registry and events; default "memoized-<N>"
+  std::optional<int64_t> maxsize{};      // entries; unset: 128; must be >= 1
+  std::optional<absl::Duration> ttl{};   // how long a result is kept; unset: until evicted
+  std::string policy{};                  // Mcache: "fast" (default), "lru", "lfu", "fifo", "random"
+  std::string location{};                // Bcache, Fcache, Ucache with persistence: a directory
+  bool compress = false;                 // Fcache: zstd
+  std::optional<std::string> encryption_key{};  // Fcache: 32 bytes, XChaCha20-Poly1305
+  std::string preferred_engine{};        // Ucache: put this engine first in the chain
   absl::Duration error_ttl = absl::ZeroDuration();  // how long an error is remembered
-  CacheListener listener;              // hits, misses, loads, load errors (null: none)
-  std::shared_ptr<const Clock> clock;  // for ttl and error_ttl; null: DefaultClock()
+  CacheListener listener{};              // hits, misses, loads, load errors (null: none)
+  std::shared_ptr<const Clock> clock{};  // for ttl and error_ttl; null: DefaultClock()
 };
 
 // Checks the options shared by every front-end (maxsize, ttl, error_ttl, policy names, a

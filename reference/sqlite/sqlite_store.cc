@@ -535,6 +535,54 @@ absl::Status SqliteStore::Clear() {
   return txn.Commit();
 }
 
+absl::StatusOr<std::vector<StoredEntry>> SqliteStore::List() {
+  MutexLock lock(&mu_);
+  std::vector<StoredEntry> entries;
+  Statement all(Prepared("SELECT key, length(value), deadline FROM cachelab_entries"
+                         " WHERE deadline IS NULL OR deadline > ?"));
+  all.Int(1, NowNanos());
+  int code;
+  while ((code = all.Step()) == SQLITE_ROW) {
+    const int64_t deadline = all.ColumnDeadline(2);
+    entries.push_back({all.ColumnBlob(0), static_cast<uint64_t>(all.ColumnInt(1)),
+                       deadline == INT64_MAX ? absl::InfiniteFuture()
+                                             : absl::FromUnixNanos(deadline)});
+  }
+  if (code != SQLITE_DONE) return Error(code, "listing entries");
+  return entries;
+}
+
+absl::StatusOr<uint64_t> SqliteStore::Purge() {
+  MutexLock lock(&mu_);
+  CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
+  Transaction txn(*this);
+  CACHELAB_RETURN_IF_ERROR(txn.status());
+  CACHELAB_RETURN_IF_ERROR(PurgeExpired(txn, NowNanos()));
+  const uint64_t purged = txn.delta().expirations;
+  CACHELAB_RETURN_IF_ERROR(txn.Commit());
+  return purged;
+}
+
+absl::StatusOr<IntegrityReport> SqliteStore::Verify() {
+  MutexLock lock(&mu_);
+  IntegrityReport report;
+  Statement check(Prepared("PRAGMA integrity_check"));
+  int code;
+  while ((code = check.Step()) == SQLITE_ROW) {
+    std::string line = check.ColumnBlob(0);
+    if (line != "ok") report.problems.push_back("sqlite integrity_check: " + line);
+  }
+  if (code != SQLITE_DONE) return Error(code, "checking integrity");
+  Statement all(Prepared("SELECT value, deadline, checksum, key FROM cachelab_entries"));
+  while ((code = all.Step()) == SQLITE_ROW) {
+    ++report.checked;
+    std::string key = all.ColumnBlob(3);
+    if (!Intact(all, key)) report.damaged_keys.push_back(std::move(key));
+  }
+  if (code != SQLITE_DONE) return Error(code, "reading entries");
+  return report;
+}
+
 absl::StatusOr<std::vector<std::string>> SqliteStore::Keys() {
   MutexLock lock(&mu_);
   CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));

@@ -69,6 +69,10 @@ class SqliteStore final : public ByteStore {
   // Every write in one write transaction (one commit, one fsync at full durability).
   absl::Status StoreMany(const std::vector<Write>& writes) override;
   std::optional<size_t> capacity() const override { return options_.capacity; }
+  absl::StatusOr<std::vector<StoredEntry>> List() override;
+  absl::StatusOr<uint64_t> Purge() override;
+  // Also runs SQLite's PRAGMA integrity_check.
+  absl::StatusOr<IntegrityReport> Verify() override;
   const std::string& path() const { return path_; }
 
  private:

@@ -92,10 +92,6 @@ struct Callable<M, std::enable_if_t<std::is_member_function_pointer_v<M>>> {
   }
 };
 
-template <typename A>
-constexpr bool kStableKeyPart = !std::is_pointer_v<std::decay_t<A>> ||
-                                kHasCacheKey<std::remove_pointer_t<std::decay_t<A>>>;
-
 // The memoized types for result Value and argument tuple Args.
 template <typename Value, typename ArgsTuple>
 struct Front;
@@ -112,18 +108,8 @@ struct Front<Value, std::tuple<A...>> {
     };
   }
 
-  // For engines that store bytes: the compile-time checks, then the memoized function.
-  static constexpr void CheckCodecs() {
-    static_assert((kStableKeyPart<A> && ...),
-                  "an object argument has no stable key across processes: give its class a "
-                  "CacheKey() method (returning a type with a cachelab::Codec)");
-    static_assert((kHasCodec<typename KeyPart<std::decay_t<A>>::type> && ...),
-                  "an argument type has no cachelab::Codec: specialize cachelab::Codec<T> "
-                  "(reference/codec/codec.h) or use JsonCodec through a wrapper type");
-    static_assert(kHasCodec<Value>,
-                  "the result type has no cachelab::Codec: specialize cachelab::Codec<T> "
-                  "(reference/codec/codec.h)");
-  }
+  // For engines that store bytes: the compile-time checks (memoize.h).
+  static constexpr void CheckCodecs() { CheckStoredAsBytes<Value, A...>(); }
 
   using BytesResult = absl::StatusOr<std::unique_ptr<M<std::string>>>;
   template <typename G>

@@ -170,7 +170,27 @@ struct Unwrap<absl::StatusOr<T>> {
   using type = T;
 };
 
+template <typename A>
+constexpr bool kStableKeyPart = !std::is_pointer_v<std::decay_t<A>> ||
+                                kHasCacheKey<std::remove_pointer_t<std::decay_t<A>>>;
+
 }  // namespace memoize_internal
+
+// Compile-time checks of a function whose results and arguments are stored as bytes (Bcache,
+// Fcache, Ucache): each says what to add.
+template <typename Value, typename... Args>
+constexpr void CheckStoredAsBytes() {
+  static_assert((memoize_internal::kStableKeyPart<Args> && ...),
+                "an object argument has no stable key across processes: give its class a "
+                "CacheKey() method (returning a type with a cachelab::Codec)");
+  static_assert(
+      (kHasCodec<typename memoize_internal::KeyPart<std::decay_t<Args>>::type> && ...),
+      "an argument type has no cachelab::Codec: specialize cachelab::Codec<T> "
+      "(reference/codec/codec.h), or give its class a CacheKey() method and pass a pointer");
+  static_assert(kHasCodec<Value>,
+                "the result type has no cachelab::Codec: specialize cachelab::Codec<T> "
+                "(reference/codec/codec.h)");
+}
 
 // How a front-end turns key parts into the engine's key and back (for InvalidateIf).
 template <typename Key, typename PartsT>

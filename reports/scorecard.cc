@@ -1,92 +1,180 @@
-// The scorecard: runs the battery of every registered engine and prints one row per engine.
+// The scorecard (the README's first command): runs the battery of every registered engine and
+// the broken engines, the battery-wide tests, the speed benchmarks against their limits and
+// peers, and the hit-ratio simulator, prints progress and a text table, and writes the report
+// (an HTML page with SVG charts, and its JSON) to report/ in the workspace.
 //
-// Usage: scorecard [broken:]BINARY...   (bazel run //reports:scorecard)
-// A BINARY is a generated <engine>_conformance_test; its <engine>_properties_test beside it is
-// run too. "broken:" marks a deliberately broken engine, which the battery must fail. Exits 0 if
-// every engine passes and every broken engine is caught, 1 otherwise.
+// Usage: scorecard [--full] [--out=DIR] [--skip=speed,hitratio,stress] [--traces=A,B] ENTRY...
+//   engine:BIN  an engine's <engine>_conformance_test; its _properties_test, _stress_test and
+//               _benchmark beside it are run too, when they exist
+//   broken:BIN  the same for a deliberately broken engine, which the battery must fail
+//   test:BIN    a battery-wide GoogleTest program (order determinism, ...)
+//   peers:BIN   the peers benchmark (limits: flat_hash_map, raw SQLite, hiredis, ...)
+//   simulate:BIN  the hit-ratio simulator
+// Quick (default): the CI battery settings, benchmarks as the median of three 0.1 s passes, every
+// shared trace (or --traces) at five capacities. --full: longer stress runs (STRESS_ROUNDS=5, 500
+// kills, 100 corruption trials, 200 determinism runs) and benchmark passes of 0.5 s. Exits 0 if every engine passes, every broken engine is caught and
+// every step ran; 1 otherwise.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "reports/battery_run.h"
+#include "reports/report.h"
+#include "reports/run_steps.h"
 
 namespace cachelab::reports {
 namespace {
 
-// "reference/memory/lru_conformance_test" -> "//reference/memory:lru".
-std::string EngineLabel(absl::string_view binary) {
-  absl::ConsumeSuffix(&binary, "_conformance_test");
-  const size_t slash = binary.rfind('/');
-  if (slash == absl::string_view::npos) return std::string(binary);
-  return absl::StrCat("//", binary.substr(0, slash), ":", binary.substr(slash + 1));
-}
-
-struct Verdict {
-  std::string text;
-  bool good;
+struct Flags {
+  bool full = false;
+  std::string out;
+  std::vector<std::string> skip;
+  std::string traces = "all";
+  std::vector<std::pair<std::string, std::string>> entries;  // kind, binary
+  bool Skips(absl::string_view step) const {
+    return std::find(skip.begin(), skip.end(), step) != skip.end();
+  }
 };
 
-// Judges one engine's conformance and property runs.
-Verdict Judge(const BatteryRun& conformance, const BatteryRun& properties, bool broken) {
-  if (conformance.crashed() || properties.crashed()) return {"CRASHED", false};
-  const int failed = conformance.failed + properties.failed;
-  if (broken) {
-    return failed > 0 ? Verdict{"broken engine caught", true}
-                      : Verdict{"BROKEN ENGINE NOT CAUGHT", false};
+absl::StatusOr<Flags> Parse(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--full") {
+      flags.full = true;
+    } else if (absl::ConsumePrefix(&arg, "--out=")) {
+      flags.out = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--traces=")) {
+      flags.traces = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--skip=")) {
+      flags.skip = absl::StrSplit(arg, ',', absl::SkipEmpty());
+    } else if (absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", arg));
+    } else {
+      const size_t colon = arg.find(':');
+      if (colon == absl::string_view::npos) {
+        return absl::InvalidArgumentError(absl::StrCat("entry without a kind: ", arg));
+      }
+      flags.entries.emplace_back(std::string(arg.substr(0, colon)),
+                                 std::string(arg.substr(colon + 1)));
+    }
   }
-  const bool good = failed == 0 && conformance.exit_code == 0 && properties.exit_code == 0;
-  return {good ? "pass" : "FAIL", good};
+  if (flags.out.empty()) {
+    const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+    flags.out = absl::StrCat(workspace ? workspace : ".", "/report");
+  }
+  return flags;
+}
+
+std::string Commit() {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  if (workspace == nullptr) return "unknown";
+  auto run = RunCommand(absl::StrCat("git -C '", workspace, "' describe --always --dirty"));
+  return run.ok() ? std::string(absl::StripAsciiWhitespace(*run)) : "unknown";
+}
+
+std::string Machine() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line)) {
+    if (absl::StartsWith(line, "model name")) {
+      model = std::string(absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
+      break;
+    }
+  }
+  return absl::StrCat(model, ", ", std::thread::hardware_concurrency(), " cores");
+}
+
+void PrintRow(const EngineResult& e) {
+  auto counts = [&](const char* suite) {
+    auto it = e.suites.find(suite);
+    if (it == e.suites.end() || !it->second.ran) return std::string("-");
+    return absl::StrCat(it->second.passed, "/", it->second.failed);
+  };
+  std::printf("%-50s %11s %11s %11s  %s\n", e.label.c_str(), counts("conformance").c_str(),
+              counts("properties").c_str(), counts("stress").c_str(), e.verdict.c_str());
 }
 
 int Main(int argc, char** argv) {
-  const char* const kRow = "%-45s | %5s %6s %6s %7s | %6s %6s | %s\n";
-  std::printf(kRow, "", "conformance", "", "", "", "properties", "", "");
-  std::printf(kRow, "engine", "run", "passed", "failed", "skipped", "passed", "failed",
-              "verdict");
-  bool all_good = true;
-  int engines = 0;
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    const bool broken = absl::ConsumePrefix(&arg, "broken:");
-    const absl::Time start = absl::Now();
-    auto conformance = RunBattery(std::string(arg));
-    std::string properties_binary(arg);
-    absl::StrReplaceAll({{"_conformance_test", "_properties_test"}}, &properties_binary);
-    auto properties = RunBattery(properties_binary);
-    if (!conformance.ok() || !properties.ok()) {
-      std::printf("%-45s | %s %s\n", EngineLabel(arg).c_str(),
-                  conformance.status().ToString().c_str(), properties.status().ToString().c_str());
-      all_good = false;
-      continue;
-    }
-    ++engines;
-    const Verdict verdict = Judge(*conformance, *properties, broken);
-    all_good &= verdict.good;
-    const std::string text = absl::StrFormat("%s (%.1fs)", verdict.text,
-                                             absl::ToDoubleSeconds(absl::Now() - start));
-    auto n = [](int value) { return absl::StrCat(value); };
-    std::printf(kRow, EngineLabel(arg).c_str(), n(conformance->run()).c_str(),
-                n(conformance->passed).c_str(), n(conformance->failed).c_str(),
-                n(conformance->skipped).c_str(), n(properties->passed).c_str(),
-                n(properties->failed).c_str(), text.c_str());
-    if (!verdict.good && !broken) {
-      for (const BatteryRun* run : {&*conformance, &*properties}) {
-        for (const std::string& name : run->failed_tests) {
-          std::printf("    failed: %s\n", name.c_str());
-        }
-      }
-    }
+  auto flags = Parse(argc, argv);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "scorecard: %s\n", std::string(flags.status().message()).c_str());
+    return 2;
   }
-  std::printf("\n%d engines; %s\n", engines,
-              all_good ? "every engine passes and every broken engine is caught"
-                       : "SOMETHING IS WRONG: see the rows above");
-  return all_good ? 0 : 1;
+  const absl::Time start = absl::Now();
+  Report report;
+  report.mode = flags->full ? "full" : "quick";
+  report.started = absl::FormatTime("%Y-%m-%d %H:%M UTC", start, absl::UTCTimeZone());
+  report.commit = Commit();
+  report.machine = Machine();
+#ifdef NDEBUG
+  report.build = "optimized build (-c opt)";
+#else
+  report.build = "unoptimized build: speed ratios are not representative (use -c opt)";
+#endif
+  if (flags->full) {
+    setenv("STRESS_ROUNDS", "5", 1);
+    setenv("STRESS_KILL_TRIALS", "500", 1);
+    setenv("STRESS_CORRUPTION_TRIALS", "100", 1);
+    setenv("STRESS_RUNS", "200", 1);
+  }
+  std::vector<std::string> engine_binaries, broken_binaries, tests;
+  std::string peers, simulate;
+  for (const auto& [kind, binary] : flags->entries) {
+    if (kind == "engine") engine_binaries.push_back(binary);
+    if (kind == "broken") broken_binaries.push_back(binary);
+    if (kind == "test") tests.push_back(binary);
+    if (kind == "peers") peers = binary;
+    if (kind == "simulate") simulate = binary;
+  }
+  std::printf("cachelab scorecard (%s run): %zu engines, %zu broken engines\n",
+              report.mode.c_str(), engine_binaries.size(), broken_binaries.size());
+  std::printf("%-50s %11s %11s %11s  %s\n", "engine", "conformance", "properties", "stress",
+              "verdict");
+  report.engines = RunBatteries(engine_binaries, broken_binaries, !flags->Skips("stress"),
+                                [](const EngineResult& e) { PrintRow(e); });
+  for (const std::string& test : tests) {
+    std::fprintf(stderr, "running %s\n", test.c_str());
+    report.other_tests.emplace_back(TestLabel(test), RunSuite(test));
+  }
+  if (!flags->Skips("speed")) {
+    MeasureSpeed(engine_binaries, peers, flags->full, report);
+  }
+  if (!flags->Skips("hitratio")) SimulateHitRatios(simulate, flags->traces, report);
+  report.regressions = RegressionNote();
+  report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+  mkdir(flags->out.c_str(), 0755);
+  const std::string page = flags->out + "/index.html";
+  std::ofstream(page) << RenderHtml(report);
+  std::ofstream(flags->out + "/report.json") << ToJson(report).dump(2) << "\n";
+  int broken = 0, engines = 0;
+  for (const EngineResult& e : report.engines) (e.broken ? broken : engines)++;
+  std::printf("\n%d / %d engines pass, %d / %d broken engines caught, %zu speed ratios, %zu hit "
+              "ratios, %.0f s\n",
+              report.EnginesPassing(), engines, report.BrokenCaught(), broken,
+              report.speed.size(), report.hit_ratios.size(), report.seconds);
+  for (const std::string& problem : report.problems) std::printf("problem: %s\n", problem.c_str());
+  std::printf("%s\nreport: %s\n",
+              report.AllGood() ? "every engine passes and every broken engine is caught"
+                               : "SOMETHING IS WRONG: see the rows above and the report",
+              page.c_str());
+  return report.AllGood() ? 0 : 1;
 }
 
 }  // namespace

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The report in a real browser: runs the scorecard on a few engines (a passing one, the fast
+# engine, a broken one), the peers and two shared traces, renders the page in headless Chromium,
+# checks the rendered DOM against the report's JSON (sections, counts, ratios, hit ratios), and
+# takes a screenshot (kept in the test's undeclared outputs: bazel-testlogs/.../outputs.zip).
+set -euo pipefail
+scorecard=$1; shift
+out="$TEST_TMPDIR/report"
+"$scorecard" --out="$out" --traces=web07,web12 --skip=stress "$@" > "$TEST_TMPDIR/scorecard.txt" || {
+  cat "$TEST_TMPDIR/scorecard.txt"; echo "the scorecard failed"; exit 1; }
+grep -q "report: $out/index.html" "$TEST_TMPDIR/scorecard.txt" || {
+  cat "$TEST_TMPDIR/scorecard.txt"; echo "the scorecard did not print the page's path"; exit 1; }
+
+chromium=$(command -v chromium || true)
+[ -n "$chromium" ] || { echo "chromium is not installed: run tools/setup"; exit 1; }
+export HOME="$TEST_TMPDIR"
+flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run)
+timeout 120 "$chromium" "${flags[@]}" --dump-dom "file://$out/index.html" \
+  > "$TEST_TMPDIR/dom.html" 2> "$TEST_TMPDIR/chromium.log" || {
+  tail -20 "$TEST_TMPDIR/chromium.log"; echo "chromium could not render the page"; exit 1; }
+shots="${TEST_UNDECLARED_OUTPUTS_DIR:-$TEST_TMPDIR}"
+timeout 120 "$chromium" "${flags[@]}" --window-size=1200,3000 \
+  --screenshot="$shots/report.png" "file://$out/index.html" 2>> "$TEST_TMPDIR/chromium.log"
+
+python3 - "$TEST_TMPDIR/dom.html" "$out/report.json" "$shots/report.png" <<'PY'
+import json, re, struct, sys
+dom = open(sys.argv[1]).read()
+report = json.load(open(sys.argv[2]))
+problems = []
+def need(condition, what):
+    if not condition:
+        problems.append(what)
+
+for section in ["summary", "scorecard", "broken", "speed", "hit-ratios", "regressions"]:
+    need(f'<section id="{section}">' in dom, f"section {section} is not rendered")
+engines = [e for e in report["engines"] if not e["broken"]]
+broken = [e for e in report["engines"] if e["broken"]]
+need(re.search(r'id="tile-engines"><b>%d / %d</b>' % (report["engines_passing"], len(engines)), dom),
+     "the engines tile does not show the passing count")
+need(re.search(r'id="tile-broken"><b>%d / %d</b>' % (report["broken_caught"], len(broken)), dom),
+     "the broken-engines tile does not show the caught count")
+for engine in report["engines"]:
+    row = re.search(r'<tr data-engine="%s">(.*?)</tr>' % re.escape(engine["label"]), dom, re.S)
+    need(row, f"no scorecard row for {engine['label']}")
+    if not row:
+        continue
+    for name in ["conformance", "properties"]:
+        suite = engine["suites"][name]
+        need('data-passed="%d" data-failed="%d"' % (suite["passed"], suite["failed"]) in row.group(1),
+             f"{engine['label']} {name} counts differ from the JSON")
+    need(engine["verdict"] in row.group(1), f"{engine['label']} verdict missing")
+need(len(report.get("speed", [])) >= 2, "fewer than two speed ratios were measured")
+for speed in report.get("speed", []):
+    need(re.search(r'<tr data-engine="%s">.*?%.2fx' % (re.escape(speed["engine"]), speed["ratio"]), dom),
+         f"speed ratio of {speed['engine']} not shown")
+need('id="chart-ratios"' in dom and 'id="chart-scaling"' in dom, "speed charts missing")
+for trace in ["web07", "web12"]:
+    need(f'<div class="trace" data-trace="{trace}"><svg' in dom, f"no miss-ratio chart for {trace}")
+lru = [r for r in report["hit_ratios"] if r["trace"] == "web07" and r["policy"] == "lru" and r["percent"] == 5]
+need(lru and abs(lru[0]["hit_ratio"] - 0.5056) < 5e-5, "web07 LRU at 5% is not 0.5056 in the JSON")
+need(">0.5056<" in dom, "web07 LRU at 5% (0.5056) is not on the page")
+need(re.search(r"<polyline points=\"[0-9., ]{20,}\"", dom), "no curve drawn")
+png = open(sys.argv[3], "rb").read()
+need(png[:8] == b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG")
+width, height = struct.unpack(">II", png[16:24])
+need((width, height) == (1200, 3000), f"screenshot is {width}x{height}")
+need(len(png) > 100_000, f"the screenshot has {len(png)} bytes: is the page blank?")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+print(f"DOM matches the JSON: {len(report['engines'])} engines, {len(report['speed'])} speed "
+      f"ratios, {len(report['hit_ratios'])} hit ratios; screenshot {width}x{height}, {len(png)} bytes")
+PY

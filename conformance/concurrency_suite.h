@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "conformance/internal/fixture.h"
 
@@ -86,11 +87,20 @@ TYPED_TEST_P(ConcurrencySuite, ConcurrentCallsKeepTheInvariants) {
 
 TYPED_TEST_P(ConcurrencySuite, LastWriterOfAKeyWins) {
   StringCache& cache = this->Make(4);
+  std::atomic<int> failed{0};
+  absl::Mutex mu;
+  std::string first_failure;
   this->RunTogether([&](int t) {
     for (int i = 0; i < TestFixture::kCallsPerThread; ++i) {
-      (void)cache.Insert("shared", absl::StrCat(t, ":", i));
+      const absl::Status status = cache.Insert("shared", absl::StrCat(t, ":", i));
+      if (!status.ok() && failed.fetch_add(1) == 0) {
+        absl::MutexLock lock(&mu);
+        first_failure = status.ToString();
+      }
     }
   });
+  ASSERT_EQ(failed.load(), 0) << "inserts failed under contention on one key; the first: "
+                              << first_failure;
   const std::optional<std::string> value = Get(cache, std::string("shared"));
   ASSERT_TRUE(value.has_value());
   bool is_a_final_write = false;

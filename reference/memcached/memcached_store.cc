@@ -21,6 +21,13 @@ using memcached_internal::ItemName;
 
 // Calls start over when another client changes the entry in between; this bounds the retries.
 constexpr int kMaxAttempts = 64;
+
+// After a lost compare-and-swap race: wait a random 1..2^min(attempt, 10) microseconds, so
+// writers contending for one key spread out instead of failing each other in lockstep.
+void BackOff(int attempt) {
+  const uint32_t limit = 1u << std::min(attempt, 10);
+  absl::SleepFor(absl::Microseconds(1 + randombytes_uniform(limit)));
+}
 constexpr absl::Duration kServerGrace = absl::Hours(1);
 constexpr time_t kTombstoneExpiry = 2;  // seconds: a tombstone only has to outlive the swap
 constexpr int64_t kMaxRelativeExpiry = 30 * 24 * 3600;  // above it memcached reads Unix time
@@ -204,6 +211,7 @@ void MemcachedStore::CountRemoved(Found found) {
 absl::StatusOr<MemcachedStore::Item> MemcachedStore::Remove(Connection& c,
                                                             const std::string& name,
                                                             bool remove_live) {
+  MutexLock turn(&WriteStripe(name));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto item = FetchOne(c, name);
     if (!item.ok()) return item.status();
@@ -212,7 +220,10 @@ absl::StatusOr<MemcachedStore::Item> MemcachedStore::Remove(Connection& c,
     }
     auto swapped = Swap(c, name, item->cas, EncodeTombstone(), kTombstoneExpiry);
     if (!swapped.ok()) return swapped.status();
-    if (!*swapped) continue;  // changed meanwhile: look again
+    if (!*swapped) {  // changed meanwhile: look again
+      BackOff(attempt);
+      continue;
+    }
     CountRemoved(item->found);
     return item;
   }
@@ -271,6 +282,7 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
   if (deadline <= now) return Remove(c, name, /*remove_live=*/true).status();
   const std::string bytes = EncodeEntry(deadline, key, value);
   const time_t expiry = ServerExpiry(deadline, now);
+  MutexLock turn(&WriteStripe(name));
   // A key this handle has seen on the server is probably there still: `gets` then `cas`, two
   // round trips. Any other key is probably new: `add` first, one round trip (three if it
   // existed after all).
@@ -298,7 +310,10 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
     }
     auto swapped = Swap(c, name, item->cas, bytes, expiry);
     if (!swapped.ok()) return swapped.status();
-    if (!*swapped) continue;
+    if (!*swapped) {
+      BackOff(attempt);
+      continue;
+    }
     Remember(name);
     if (item->found == Found::kLive) {
       MutexLock lock(&stats_mu_);

@@ -21,6 +21,7 @@
 #ifndef CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_STORE_H_
 #define CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_STORE_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "reference/codec/remote_cache.h"
 #include "reference/memcached/internal/entry.h"
 #include "reference/mutex.h"
@@ -103,6 +105,12 @@ class MemcachedStore final : public ByteStore {
   const RemoteStoreOptions options_;
   const std::string prefix_;
   ConnectionPool<Connection> pool_;
+  // Writes of one key from this process's threads take turns (a stripe per hash of the name),
+  // so they never fail each other's compare-and-swap; other processes are met by CAS retries.
+  Mutex& WriteStripe(const std::string& name) {
+    return write_stripes_[absl::HashOf(name) % write_stripes_.size()];
+  }
+  std::array<Mutex, 64> write_stripes_;
   Mutex known_mu_;
   absl::flat_hash_set<std::string> known_ ABSL_GUARDED_BY(known_mu_);
   std::atomic<uint64_t> failures_{0};  // the failure generation

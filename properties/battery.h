@@ -5,6 +5,8 @@
 //       observation the live keys and statistics, equal ModelCache's;
 //   PropertySuite.KeepsTheInvariants  every policy: a hit returns the last live write; never
 //       above capacity; no key live that was not written; statistics equal what was observed.
+//   PropertySuite.TheSameSeedEvictsTheSameVictims  bounded engines: two engines with one seed,
+//       given the same calls, hold the same keys after every call.
 //
 // Each case draws a capacity (1..16), a key space (1..24 keys), a default TTL if the engine has
 // one, and a command sequence; a failure is shrunk to a minimal sequence and printed with the
@@ -12,13 +14,16 @@
 #ifndef CACHELAB_PROPERTIES_BATTERY_H_
 #define CACHELAB_PROPERTIES_BATTERY_H_
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 #include <tuple>
 #include <string>
 #include <utility>
 
 #include "conformance/internal/location.h"
 #include "conformance/models/model_cache.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "properties/commands.h"
 #include "rapidcheck/gtest.h"
@@ -76,6 +81,47 @@ void CheckOneSequence(bool with_model) {
                                                      InsertManyCall>());
 }
 
+// Two engines built with the same seed and given the same calls (a lookup, then an insert on a
+// miss, for each drawn key) hold the same keys after every call: victims are reproducible.
+template <typename Factory>
+void CheckSameSeedSameVictims() {
+  const Setup setup = DrawSetup(Factory::Capabilities());
+  const auto keys = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, setup.keys));
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  std::unique_ptr<StringCache> engines[2];
+  for (auto& engine : engines) {
+    CacheOptions options;
+    options.capacity = setup.capacity;
+    options.default_ttl = setup.default_ttl;
+    options.clock = std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000));
+    options.seed = seed;
+    auto location = conformance::NewCacheLocation();
+    if (!location.ok()) RC_FAIL(location.status().ToString());
+    options.location = *location;
+    auto made = Factory::template Create<std::string, std::string>(options);
+    RC_ASSERT(made.ok());
+    engine = *std::move(made);
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string key = absl::StrCat("k", keys[i]);
+    std::vector<std::string> held[2];
+    for (int e = 0; e < 2; ++e) {
+      auto found = engines[e]->Lookup(key);
+      RC_ASSERT(found.ok());
+      if (!found->has_value()) RC_ASSERT(engines[e]->Insert(key, "v").ok());
+      auto listed = engines[e]->Keys();
+      RC_ASSERT(listed.ok());
+      held[e] = *std::move(listed);
+      std::sort(held[e].begin(), held[e].end());
+    }
+    if (held[0] != held[1]) {
+      RC_FAIL(absl::StrCat("with seed ", seed, ", after call ", i + 1, " (", key,
+                           ") one engine holds {", absl::StrJoin(held[0], " "),
+                           "} and its twin {", absl::StrJoin(held[1], " "), "}"));
+    }
+  }
+}
+
 template <typename Factory>
 class PropertySuite : public ::testing::Test {};
 TYPED_TEST_SUITE_P(PropertySuite);
@@ -91,7 +137,13 @@ TYPED_TEST_P(PropertySuite, KeepsTheInvariants) {
   rc::detail::checkGTest([] { CheckOneSequence<TypeParam>(/*with_model=*/false); });
 }
 
-REGISTER_TYPED_TEST_SUITE_P(PropertySuite, MatchesTheModelAfterEveryCall, KeepsTheInvariants);
+TYPED_TEST_P(PropertySuite, TheSameSeedEvictsTheSameVictims) {
+  if (!TypeParam::Capabilities().bounded()) GTEST_SKIP() << "not applicable: never evicts";
+  rc::detail::checkGTest([] { CheckSameSeedSameVictims<TypeParam>(); });
+}
+
+REGISTER_TYPED_TEST_SUITE_P(PropertySuite, MatchesTheModelAfterEveryCall, KeepsTheInvariants,
+                            TheSameSeedEvictsTheSameVictims);
 
 }  // namespace cachelab::properties
 

@@ -5,6 +5,7 @@
 #define CACHELAB_CONFORMANCE_BROKEN_BROKEN_ENGINES_H_
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "reference/forwarding_cache.h"
 #include "reference/memory/memory_cache.h"
 
@@ -265,6 +267,20 @@ struct BrokenFactory {
     auto inner = NewMemoryCache<K, V>(MemoryEngine::kLru, options);
     if (!inner.ok()) return inner.status();
     return std::unique_ptr<Cache<K, V>>(new Broken<K, V>(*std::move(inner)));
+  }
+};
+
+// A random policy that ignores CacheOptions::seed (it seeds itself from the wall clock), so the
+// same seed does not give the same victims.
+struct UnseededRandomFactory {
+  static cachelab::Capabilities Capabilities() {
+    return MemoryEngineCapabilities(MemoryEngine::kRandom);
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(CacheOptions options) {
+    static std::atomic<uint64_t> calls{0};
+    options.seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) + calls++;
+    return NewMemoryCache<K, V>(MemoryEngine::kRandom, options);
   }
 };
 

@@ -124,6 +124,37 @@ std::string ScorecardTable(const Report& report, bool broken) {
   return html + "</table>";
 }
 
+// Per battery: broken engines it failed out of those it ran, and the median length of the
+// shrunk property counterexamples.
+std::string Strength(const Report& report) {
+  std::string html =
+      "<table id=\"strength\"><tr><th>battery</th><th>broken engines caught</th>"
+      "<th>median counterexample (calls)</th></tr>";
+  for (const char* name : kSuites) {
+    int ran = 0, caught = 0;
+    std::vector<int> lengths;
+    for (const EngineResult& e : report.engines) {
+      if (!e.broken) continue;
+      auto it = e.suites.find(name);
+      if (it == e.suites.end() || !it->second.ran) continue;
+      ++ran;
+      caught += it->second.failed > 0 || it->second.crashed;
+      lengths.insert(lengths.end(), it->second.counterexample_lengths.begin(),
+                     it->second.counterexample_lengths.end());
+    }
+    std::string median = "&mdash;";
+    if (!lengths.empty()) {
+      std::sort(lengths.begin(), lengths.end());
+      median = absl::StrCat(lengths[lengths.size() / 2], " (", lengths.size(), " counterexamples)");
+    }
+    absl::StrAppend(&html, absl::StrFormat("<tr data-battery=\"%s\"><td>%s</td><td "
+                                           "class=\"num\">%d / %d</td><td class=\"num\">%s</td>"
+                                           "</tr>",
+                                           name, name, caught, ran, median));
+  }
+  return html + "</table>";
+}
+
 std::string OtherTests(const Report& report) {
   if (report.other_tests.empty()) return "";
   std::string html = "<h3>Battery-wide tests</h3><table><tr><th>test</th><th>passed / failed / "
@@ -191,7 +222,11 @@ std::string Speed(const Report& report) {
 
 std::string HitRatios(const Report& report) {
   if (report.hit_ratios.empty()) {
-    return "<p class=\"muted\">Hit ratios were not simulated in this run.</p>";
+    std::string html = "<p class=\"muted\">Hit ratios were not simulated in this run.</p>";
+    for (const std::string& note : report.hit_ratio_notes) {
+      absl::StrAppend(&html, "<p class=\"note\">", Escape(note), "</p>");
+    }
+    return html;
   }
   std::vector<std::string> traces;
   for (const HitRatioResult& r : report.hit_ratios) {
@@ -308,7 +343,10 @@ std::string RenderHtml(const Report& report) {
                   ScorecardTable(report, false), OtherTests(report), "</section>\n");
   absl::StrAppend(&html, "<section id=\"broken\"><h2>Broken engines</h2><p>Engines with one "
                          "deliberate bug each; the battery must fail every one.</p>",
-                  ScorecardTable(report, true), "</section>\n");
+                  ScorecardTable(report, true),
+                  "<h3>Battery strength</h3><p>Each battery alone: the broken engines it fails, "
+                  "and how short the property counterexamples shrink.</p>",
+                  Strength(report), "</section>\n");
   absl::StrAppend(&html, "<section id=\"speed\"><h2>Speed</h2><p>Each engine's standard workload "
                          "(100-byte values) against the limit of what it is built on, measured "
                          "in the same run: ratios hold on a noisy machine where absolute times "
@@ -347,6 +385,7 @@ nlohmann::json ToJson(const Report& report) {
       engine["suites"][name] = {{"ran", suite.ran},         {"passed", suite.passed},
                                 {"failed", suite.failed},   {"skipped", suite.skipped},
                                 {"failures", suite.failures}, {"reproduce", suite.reproduce},
+                                {"counterexample_lengths", suite.counterexample_lengths},
                                 {"seconds", suite.seconds}};
     }
     json["engines"].push_back(engine);

@@ -27,6 +27,7 @@ struct SuiteResult {
   double seconds = 0;
   std::vector<std::string> failures;  // test names
   std::vector<std::string> reproduce;  // one command per failure (or the property's seed line)
+  std::vector<int> counterexample_lengths;  // calls in each shrunk RapidCheck counterexample
 };
 
 struct EngineResult {

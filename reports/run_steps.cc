@@ -52,6 +52,34 @@ std::vector<std::string> RapidCheckReproduceLines(const std::string& output) {
   return lines;
 }
 
+// The length of each shrunk counterexample RapidCheck printed: the commands of a model-based
+// property, or the elements of a drawn list.
+std::vector<int> CounterexampleLengths(const std::string& output) {
+  std::vector<int> lengths;
+  int commands = 0;
+  enum { kOutside, kCommands, kList } state = kOutside;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (state == kList) {
+      lengths.push_back(line == "[]" ? 0
+                                     : static_cast<int>(std::vector<absl::string_view>(
+                                                            absl::StrSplit(line, ','))
+                                                            .size()));
+      state = kOutside;
+    } else if (absl::StrContains(line, "std::vector<std::shared_ptr<const Command<")) {
+      state = kCommands;
+      commands = 0;
+    } else if (absl::StrContains(line, "std::vector<int>:")) {
+      state = kList;
+    } else if (state == kCommands && line.empty()) {
+      lengths.push_back(commands);
+      state = kOutside;
+    } else if (state == kCommands) {
+      ++commands;
+    }
+  }
+  return lengths;
+}
+
 EngineResult RunEngine(const std::string& conformance, bool broken, bool stress) {
   EngineResult engine;
   engine.label = EngineLabel(conformance);
@@ -191,6 +219,7 @@ SuiteResult RunSuite(const std::string& binary) {
   suite.failed = run->failed;
   suite.skipped = run->skipped;
   suite.failures = run->failed_tests;
+  suite.counterexample_lengths = CounterexampleLengths(run->output);
   const std::vector<std::string> seeds = RapidCheckReproduceLines(run->output);
   for (size_t i = 0; i < suite.failures.size(); ++i) {
     std::string line = absl::StrCat("bazel test ", TestLabel(binary), " --test_filter='",
@@ -297,6 +326,15 @@ void SimulateHitRatios(const std::string& simulate, const std::string& traces, R
                                         " --capacities=1%,2%,5%,10%,20% --json='",
                                         json_path, "' 2>&1"));
   if (!output.ok()) {
+    auto listed = RunCommand(absl::StrCat("'", simulate, "' --traces=web07 --policies=lru "
+                                          "--capacities=1 2>&1"));
+    if (!listed.ok() || absl::StrContains(*listed, "did not find ../shared/traces")) {
+      // Not a failure of the battery: this checkout has no traces beside it.
+      report.hit_ratio_notes.push_back(
+          "The build did not find the shared traces (../shared/traces beside the workspace), "
+          "so no hit ratios were simulated: set CACHELAB_TRACES to their directory and rerun.");
+      return;
+    }
     report.problems.push_back(absl::StrCat("the simulator failed: ", output.status().ToString()));
     return;
   }

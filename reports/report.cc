@@ -378,6 +378,9 @@ nlohmann::json ToJson(const Report& report) {
   json["engines_passing"] = report.EnginesPassing();
   json["broken_caught"] = report.BrokenCaught();
   json["all_good"] = report.AllGood();
+  for (const char* list : {"engines", "speed", "peers", "hit_ratios"}) {
+    json[list] = nlohmann::json::array();  // present even when empty
+  }
   for (const EngineResult& e : report.engines) {
     nlohmann::json engine = {{"label", e.label}, {"broken", e.broken}, {"good", e.good},
                              {"verdict", e.verdict}};

@@ -34,8 +34,10 @@
 // that is never waited on); the other calls hold one mutex. Complexity: O(1) expected per call
 // (TTL bookkeeping on a hierarchical timer wheel, internal/timer_wheel.h); Size O(1) after
 // purging expired entries; Keys and Clear O(n).
-// Memory: about 170 bytes per entry plus the key and the value (measured by
-// //benchmarks:fast_cache_benchmark, BM_FastCacheMemoryPerEntry), and about 60 KB per cache.
+// Memory: about 215 heap bytes per entry with 8-byte keys and values, against 76 for the exact
+// LRU engine and 22 for a bare absl::flat_hash_map (//reference/fast:memory_benchmark, glibc's
+// mallinfo2 around 100,000 inserts): the 64-byte-aligned node, the table slot, the frequency
+// sketch and the policy's links.
 // Requirements on K: equality-comparable and hashable with std::hash (or the given Hash);
 // V: copyable. Not promised: which entry is evicted, or that a lookup's use is seen by the
 // policy under contention; fairness between threads.

@@ -21,7 +21,10 @@ absl::Status PreparePrivateDirectory(const std::string& directory, absl::string_
   };
   struct stat info;
   if (stat(directory.c_str(), &info) != 0) {
-    if (errno != ENOENT || mkdir(directory.c_str(), 0700) != 0) {
+    if (errno != ENOENT) return failed("create the directory");
+    // Another process opening the same new cache may create it first: that is fine.
+    if (mkdir(directory.c_str(), 0700) != 0 &&
+        (errno != EEXIST || stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))) {
       return failed("create the directory");
     }
   } else if (!S_ISDIR(info.st_mode)) {

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -255,7 +256,9 @@ TYPED_TEST_P(StressSuite, ProcessHistoriesAreLinearizable) {
         RandomCalls(**engine, p, TestFixture::kCallsPerThread, TestFixture::kKeys, 77 + p,
                     this->DefaultTtlNanos(options), history, /*with_ttl=*/false);
       }
-      const std::string text = Serialize(history);
+      // An engine that cannot be opened says why, in place of its history.
+      const std::string text =
+          engine.ok() ? Serialize(history) : "open failed: " + engine.status().ToString();
       size_t written = 0;
       while (written < text.size()) {
         const ssize_t n = write(fds[1], text.data() + written, text.size() - written);
@@ -276,6 +279,8 @@ TYPED_TEST_P(StressSuite, ProcessHistoriesAreLinearizable) {
     while ((n = read(pipes[p], buffer, sizeof(buffer))) > 0) text.append(buffer, n);
     close(pipes[p]);
     const int status = WaitBounded(children[p], std::chrono::seconds(60));
+    ASSERT_FALSE(absl::StartsWith(text, "open failed: "))
+        << "process " << p << " could not open the cache: " << text.substr(13);
     ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         << "process " << p << " failed or did not finish within 60 s";
     auto calls = Deserialize(text);

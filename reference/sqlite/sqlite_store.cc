@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "absl/hash/internal/city.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "reference/private_directory.h"
 
 namespace cachelab {
@@ -174,9 +176,21 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
                                                       message));
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options), path, db));
-  {
-    MutexLock lock(&store->mu_);
-    CACHELAB_RETURN_IF_ERROR(store->PrepareSchema());
+  // Processes opening a new cache at once race to create its schema; SQLite answers BUSY
+  // without waiting for some of those steps (switching to WAL, upgrading a read transaction),
+  // so retry them until busy_timeout has passed.
+  const absl::Time give_up = absl::Now() + store->options_.busy_timeout;
+  for (int attempt = 1;; ++attempt) {
+    absl::Status prepared;
+    {
+      MutexLock lock(&store->mu_);
+      prepared = store->PrepareSchema();
+    }
+    if (prepared.ok()) break;
+    const bool busy = absl::StrContains(prepared.message(), "database is locked") ||
+                      absl::StrContains(prepared.message(), "database table is locked");
+    if (!busy || absl::Now() >= give_up) return prepared;
+    absl::SleepFor(absl::Milliseconds(std::min(attempt, 20)));
   }
   return store;
 }

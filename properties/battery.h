@@ -51,23 +51,35 @@ inline Setup DrawSetup(const Capabilities& caps) {
       });
 }
 
+// The options of an engine for `setup`, in a fresh location (every sequence starts empty).
+inline CacheOptions OptionsFor(const Setup& setup, std::shared_ptr<ManualClock> clock,
+                               uint64_t seed) {
+  CacheOptions options;
+  if (setup.caps.bounded()) options.capacity = setup.capacity;
+  options.default_ttl = setup.default_ttl;
+  options.clock = std::move(clock);
+  options.seed = seed;
+  auto location = conformance::NewCacheLocation();
+  if (!location.ok()) RC_FAIL(location.status().ToString());
+  options.location = *location;
+  return options;
+}
+
+template <typename Factory>
+std::unique_ptr<StringCache> MakeEngine(const CacheOptions& options) {
+  auto engine = Factory::template Create<std::string, std::string>(options);
+  RC_ASSERT(engine.ok());
+  return *std::move(engine);
+}
+
 // Runs one generated command sequence against a fresh engine from `Factory`.
 template <typename Factory>
 void CheckOneSequence(bool with_model) {
   const Setup setup = DrawSetup(Factory::Capabilities());
   System sys;
   sys.clock = std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000));
-  CacheOptions options;
-  if (setup.caps.bounded()) options.capacity = setup.capacity;
-  options.default_ttl = setup.default_ttl;
-  options.clock = sys.clock;
-  options.seed = 7;
-  auto location = conformance::NewCacheLocation();  // every sequence starts empty
-  if (!location.ok()) RC_FAIL(location.status().ToString());
-  options.location = *location;
-  auto engine = Factory::template Create<std::string, std::string>(options);
-  RC_ASSERT(engine.ok());
-  sys.engine = *std::move(engine);
+  const CacheOptions options = OptionsFor(setup, sys.clock, /*seed=*/7);
+  sys.engine = MakeEngine<Factory>(options);
   if (with_model) {
     auto model = models::ModelCache<std::string, std::string>::Create(options, setup.caps);
     RC_ASSERT(model.ok());
@@ -90,17 +102,8 @@ void CheckSameSeedSameVictims() {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
   std::unique_ptr<StringCache> engines[2];
   for (auto& engine : engines) {
-    CacheOptions options;
-    options.capacity = setup.capacity;
-    options.default_ttl = setup.default_ttl;
-    options.clock = std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000));
-    options.seed = seed;
-    auto location = conformance::NewCacheLocation();
-    if (!location.ok()) RC_FAIL(location.status().ToString());
-    options.location = *location;
-    auto made = Factory::template Create<std::string, std::string>(options);
-    RC_ASSERT(made.ok());
-    engine = *std::move(made);
+    engine = MakeEngine<Factory>(OptionsFor(
+        setup, std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000)), seed));
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     const std::string key = absl::StrCat("k", keys[i]);

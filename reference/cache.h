@@ -118,6 +118,19 @@ struct CacheStats {
     corrupt += other.corrupt;
     return *this;
   }
+  // Counters since `earlier`, a snapshot of the same handle's counters.
+  CacheStats operator-(const CacheStats& earlier) const {
+    CacheStats since = *this;
+    since.hits -= earlier.hits;
+    since.misses -= earlier.misses;
+    since.insertions -= earlier.insertions;
+    since.updates -= earlier.updates;
+    since.evictions -= earlier.evictions;
+    since.expirations -= earlier.expirations;
+    since.removals -= earlier.removals;
+    since.corrupt -= earlier.corrupt;
+    return since;
+  }
   friend bool operator==(const CacheStats&, const CacheStats&) = default;
 };
 

@@ -54,6 +54,43 @@ void ParseGtestOutput(absl::string_view output, BatteryRun& run) {
   }
 }
 
+absl::StatusOr<ShellRun> RunShell(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot start ", command));
+  ShellRun run;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status == -1) return absl::InternalError(absl::StrCat("cannot wait for ", command));
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+std::vector<int> CounterexampleLengths(absl::string_view output) {
+  std::vector<int> lengths;
+  int commands = 0;
+  enum { kOutside, kCommands, kList } state = kOutside;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (state == kList) {
+      const std::vector<absl::string_view> elements = absl::StrSplit(line, ',');
+      lengths.push_back(line == "[]" ? 0 : static_cast<int>(elements.size()));
+      state = kOutside;
+    } else if (absl::StrContains(line, "std::vector<std::shared_ptr<const Command<")) {
+      state = kCommands;
+      commands = 0;
+    } else if (absl::StrContains(line, "std::vector<int>:")) {
+      state = kList;
+    } else if (state == kCommands && line.empty()) {
+      lengths.push_back(commands);
+      state = kOutside;
+    } else if (state == kCommands) {
+      ++commands;
+    }
+  }
+  return lengths;
+}
+
 absl::StatusOr<BatteryRun> RunBattery(const std::string& binary,
                                       const std::vector<std::string>& args) {
   std::string command =
@@ -63,15 +100,11 @@ absl::StatusOr<BatteryRun> RunBattery(const std::string& binary,
       ShellQuote(binary);
   for (const std::string& arg : args) absl::StrAppend(&command, " ", ShellQuote(arg));
   absl::StrAppend(&command, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot start ", binary));
+  auto shell = RunShell(command);
+  if (!shell.ok()) return shell.status();
   BatteryRun run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  if (status == -1) return absl::InternalError(absl::StrCat("cannot wait for ", binary));
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.output = std::move(shell->output);
+  run.exit_code = shell->exit_code;
   if (run.exit_code == 127 && run.output.find("No such file") != std::string::npos) {
     return absl::NotFoundError(absl::StrCat("no battery binary at ", binary, ": ", run.output));
   }

@@ -35,6 +35,18 @@ struct BatteryRun {
 absl::StatusOr<BatteryRun> RunBattery(const std::string& binary,
                                       const std::vector<std::string>& args = {});
 
+// Runs `command` with /bin/sh; returns what it printed on stdout and its exit status (128 +
+// signal if killed), or an error if it cannot be started.
+struct ShellRun {
+  std::string output;
+  int exit_code = 0;
+};
+absl::StatusOr<ShellRun> RunShell(const std::string& command);
+
+// The length of each shrunk counterexample RapidCheck printed in `output`, in order: the
+// commands of a model-based property, or the elements of a drawn list.
+std::vector<int> CounterexampleLengths(absl::string_view output);
+
 // Reads GoogleTest's per-test result lines ("[       OK ] ...", "[  FAILED  ] ... (N ms)",
 // "[  SKIPPED ] ...") from `output` into `run`.
 void ParseGtestOutput(absl::string_view output, BatteryRun& run);

@@ -52,34 +52,6 @@ std::vector<std::string> RapidCheckReproduceLines(const std::string& output) {
   return lines;
 }
 
-// The length of each shrunk counterexample RapidCheck printed: the commands of a model-based
-// property, or the elements of a drawn list.
-std::vector<int> CounterexampleLengths(const std::string& output) {
-  std::vector<int> lengths;
-  int commands = 0;
-  enum { kOutside, kCommands, kList } state = kOutside;
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    if (state == kList) {
-      lengths.push_back(line == "[]" ? 0
-                                     : static_cast<int>(std::vector<absl::string_view>(
-                                                            absl::StrSplit(line, ','))
-                                                            .size()));
-      state = kOutside;
-    } else if (absl::StrContains(line, "std::vector<std::shared_ptr<const Command<")) {
-      state = kCommands;
-      commands = 0;
-    } else if (absl::StrContains(line, "std::vector<int>:")) {
-      state = kList;
-    } else if (state == kCommands && line.empty()) {
-      lengths.push_back(commands);
-      state = kOutside;
-    } else if (state == kCommands) {
-      ++commands;
-    }
-  }
-  return lengths;
-}
-
 EngineResult RunEngine(const std::string& conformance, bool broken, bool stress) {
   EngineResult engine;
   engine.label = EngineLabel(conformance);
@@ -181,17 +153,12 @@ void DropDuplicateLru(Report& report) {
 }  // namespace
 
 absl::StatusOr<std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot run ", command));
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  if (status != 0) {
-    return absl::InternalError(absl::StrCat(command, " exited with status ", status));
+  auto run = RunShell(command);
+  if (!run.ok()) return run.status();
+  if (run->exit_code != 0) {
+    return absl::InternalError(absl::StrCat(command, " exited with status ", run->exit_code));
   }
-  return out;
+  return std::move(run->output);
 }
 
 std::string TestLabel(const std::string& binary) {
@@ -321,23 +288,23 @@ void SimulateHitRatios(const std::string& simulate, const std::string& traces, R
                    getpid(), ".json");
   static constexpr double kPercents[] = {1, 2, 5, 10, 20};
   std::fprintf(stderr, "simulating hit ratios on the shared traces\n");
-  auto output = RunCommand(absl::StrCat("'", simulate,
-                                        "' --traces=", traces,
-                                        " --capacities=1%,2%,5%,10%,20% --json='",
-                                        json_path, "' 2>&1"));
-  if (!output.ok()) {
-    auto listed = RunCommand(absl::StrCat("'", simulate, "' --traces=web07 --policies=lru "
-                                          "--capacities=1 2>&1"));
-    if (!listed.ok() || absl::StrContains(*listed, "did not find ../shared/traces")) {
+  auto run = RunShell(absl::StrCat("'", simulate, "' --traces=", traces,
+                                    " --capacities=1%,2%,5%,10%,20% --json='", json_path,
+                                    "' 2>&1"));
+  if (!run.ok() || run->exit_code != 0) {
+    if (run.ok() && absl::StrContains(run->output, "did not find ../shared/traces")) {
       // Not a failure of the battery: this checkout has no traces beside it.
       report.hit_ratio_notes.push_back(
           "The build did not find the shared traces (../shared/traces beside the workspace), "
           "so no hit ratios were simulated: set CACHELAB_TRACES to their directory and rerun.");
       return;
     }
-    report.problems.push_back(absl::StrCat("the simulator failed: ", output.status().ToString()));
+    report.problems.push_back(absl::StrCat(
+        "the simulator failed: ",
+        run.ok() ? absl::StrCat("exit status ", run->exit_code) : run.status().ToString()));
     return;
   }
+  const std::string* output = &run->output;
   std::map<std::string, double> distinct;  // "read web07: 76118 requests, 20484 distinct keys"
   for (absl::string_view line : absl::StrSplit(*output, '\n')) {
     if (!absl::ConsumePrefix(&line, "read ")) continue;

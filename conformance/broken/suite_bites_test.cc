@@ -29,27 +29,10 @@ reports::BatteryRun RunBrokenBattery(const std::string& engine, const std::strin
   return run.ok() ? *run : reports::BatteryRun{};
 }
 
-// The commands (or, for the seed property, the calls) of the first shrunk counterexample
-// RapidCheck printed.
-int CounterexampleLength(const std::string& output) {
-  int commands = 0;
-  bool inside = false, calls = false;
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    if (calls) {
-      if (line == "[]") return 0;
-      return static_cast<int>(std::vector<absl::string_view>(absl::StrSplit(line, ',')).size());
-    }
-    if (absl::StrContains(line, "std::vector<int>:")) {
-      calls = true;
-    } else if (absl::StrContains(line, "std::vector<std::shared_ptr<const Command<")) {
-      inside = true;
-    } else if (inside && line.empty()) {
-      return commands;
-    } else if (inside) {
-      ++commands;
-    }
-  }
-  return -1;
+// The calls of the first shrunk counterexample RapidCheck printed, or -1 if none.
+int FirstCounterexampleLength(const std::string& output) {
+  const std::vector<int> lengths = reports::CounterexampleLengths(output);
+  return lengths.empty() ? -1 : lengths.front();
 }
 
 class SuiteBitesTest : public ::testing::TestWithParam<Case> {};
@@ -66,7 +49,7 @@ TEST_P(SuiteBitesTest, BrokenEngineFailsTheTestWrittenForItsBug) {
     EXPECT_TRUE(absl::StrContains(run.output, "seed=")) << "the seed is not printed";
     EXPECT_TRUE(absl::StrContains(run.output, "RC_PARAMS=\"reproduce="))
         << "no line to reproduce the failure";
-    const int length = CounterexampleLength(run.output);
+    const int length = FirstCounterexampleLength(run.output);
     EXPECT_GE(length, 1) << run.output;
     EXPECT_LE(length, 12) << "the counterexample was not shrunk to a short sequence:\n"
                           << run.output;

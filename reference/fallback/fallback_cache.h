@@ -52,6 +52,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "absl/time/time.h"
 #include "reference/cache.h"
 #include "reference/fallback/events.h"
@@ -145,7 +146,7 @@ class FallbackCache final : public Cache<K, V> {
   // The engine serving now.
   std::string Serving() const {
     absl::ReaderMutexLock lock(&mu_);
-    return slots_[serving_].name;
+    return engines_[serving_].name;
   }
   // The engines skipped when the chain was built, with why.
   std::vector<Skip> Skipped() const {
@@ -193,12 +194,11 @@ class FallbackCache final : public Cache<K, V> {
     std::vector<K> keys;
     keys.reserve(entries.size());
     for (const auto& entry : entries) keys.push_back(entry.first);
-    return Write(std::move(keys), [&](Cache<K, V>& c) { return c.InsertMany(entries); });
+    return Write(keys, [&](Cache<K, V>& c) { return c.InsertMany(entries); });
   }
 
  private:
   struct Slot {
-    std::string name;
     std::unique_ptr<Cache<K, V>> cache;  // null until opened
     absl::Time next_probe = absl::InfinitePast();
     absl::Duration backoff;
@@ -225,17 +225,17 @@ class FallbackCache final : public Cache<K, V> {
       slots_.resize(engines_.size());
       for (size_t i = 0; i < engines_.size(); ++i) {
         Slot& slot = slots_[i];
-        slot.name = engines_[i].name;
+        const std::string& name = engines_[i].name;
         slot.backoff = fallback_.first_probe;
         if (i + 1 == engines_.size()) {
           slot.cache = std::move(tail);
         } else if (auto opened = engines_[i].open(); opened.ok()) {
           slot.cache = *std::move(opened);
         } else {
-          skipped_.push_back({slot.name, opened.status()});
+          skipped_.push_back({name, opened.status()});
           slot.next_probe = now + slot.backoff;
           slot.backoff = std::min(slot.backoff * 2, fallback_.max_probe);
-          events.push_back({CacheEventKind::kSkipped, fallback_.name, slot.name, opened.status()});
+          events.push_back({CacheEventKind::kSkipped, fallback_.name, name, opened.status()});
         }
       }
       serving_ = 0;
@@ -255,7 +255,7 @@ class FallbackCache final : public Cache<K, V> {
   }
 
   template <typename R, typename F>
-  absl::StatusOr<R> WriteWith(std::vector<K> keys, F&& f, bool everything = false) {
+  absl::StatusOr<R> WriteWith(absl::Span<const K> keys, F&& f, bool everything = false) {
     MaybeProbe();
     while (true) {
       uint64_t generation;
@@ -271,9 +271,9 @@ class FallbackCache final : public Cache<K, V> {
   }
 
   template <typename F>
-  absl::Status Write(std::vector<K> keys, F&& f, bool everything = false) {
+  absl::Status Write(absl::Span<const K> keys, F&& f, bool everything = false) {
     auto result = WriteWith<bool>(
-        std::move(keys),
+        keys,
         [&](Cache<K, V>& c) -> absl::StatusOr<bool> {
           absl::Status status = f(c);
           if (!status.ok()) return status;
@@ -284,7 +284,7 @@ class FallbackCache final : public Cache<K, V> {
   }
 
   // Called under mu_ (shared): every engine but the serving one learns the keys written.
-  void MarkDirty(const std::vector<K>& keys, bool everything) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+  void MarkDirty(absl::Span<const K> keys, bool everything) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (slots_.size() == 1 || (keys.empty() && !everything)) return;
     absl::MutexLock lock(&dirty_mu_);
     for (size_t i = 0; i < slots_.size(); ++i) {
@@ -338,27 +338,14 @@ class FallbackCache final : public Cache<K, V> {
       ++generation_;
       switches_.fetch_add(1, std::memory_order_relaxed);
       UpdateProbeTime();
-      event = {CacheEventKind::kFallback, fallback_.name, slots_[next].name, why};
+      event = {CacheEventKind::kFallback, fallback_.name, engines_[next].name, why};
     }
     fallback_.listener(event);
     return true;
   }
 
-  // The serving engine's counters since it started serving.
-  static CacheStats StatsSince(Slot& slot) {
-    const CacheStats now = slot.cache->Stats();
-    const CacheStats& base = slot.base;
-    CacheStats delta;
-    delta.hits = now.hits - base.hits;
-    delta.misses = now.misses - base.misses;
-    delta.insertions = now.insertions - base.insertions;
-    delta.updates = now.updates - base.updates;
-    delta.evictions = now.evictions - base.evictions;
-    delta.expirations = now.expirations - base.expirations;
-    delta.removals = now.removals - base.removals;
-    delta.corrupt = now.corrupt - base.corrupt;
-    return delta;
-  }
+  // The engine's counters since it last started serving.
+  static CacheStats StatsSince(Slot& slot) { return slot.cache->Stats() - slot.base; }
 
   void UpdateProbeTime() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     absl::Time next = absl::InfiniteFuture();
@@ -384,7 +371,7 @@ class FallbackCache final : public Cache<K, V> {
           slot.base = slot.cache->Stats();
           ++generation_;
           switches_.fetch_add(1, std::memory_order_relaxed);
-          event = CacheEvent{CacheEventKind::kRecovered, fallback_.name, slot.name, {}};
+          event = CacheEvent{CacheEventKind::kRecovered, fallback_.name, engines_[i].name, {}};
           break;
         }
         slot.next_probe = now + slot.backoff;

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "reference/codec/codec.h"
 #include "reference/files/file_store.h"
 #include "reference/sqlite/sqlite_store.h"
 
@@ -108,12 +109,9 @@ bool Printable(absl::string_view bytes) {
 std::optional<std::string> AsTuple(absl::string_view key) {
   std::vector<std::string> parts;
   while (!key.empty()) {
-    if (key.size() < 4) return std::nullopt;
-    uint32_t n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<uint8_t>(key[i])) << (8 * i);
-    if (key.size() - 4 < n) return std::nullopt;
-    const absl::string_view chunk = key.substr(4, n);
-    key.remove_prefix(4 + n);
+    absl::string_view chunk;
+    if (!codec_internal::TakeChunk(key, chunk)) return std::nullopt;
+    const size_t n = chunk.size();
     if (Printable(chunk)) {
       parts.push_back(absl::StrCat("\"", chunk, "\""));
     } else if (n == 1 || n == 4 || n == 8) {

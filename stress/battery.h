@@ -16,6 +16,8 @@
 //       the cache must reopen without repair holding every acknowledged change (or the one call
 //       in flight after it), and nothing damaged or never written. 100 trials
 //       (STRESS_KILL_TRIALS=1000 in the soak run).
+//   DiskFaultSuite.*                                     local_files: corruption, a full disk,
+//       EIO, a read-only directory, files deleted or swapped (disk_fault_suite.h).
 //
 // STRESS_ROUNDS multiplies the rounds of the linearizability tests (the soak run uses 25).
 // Every wait is bounded: a broken engine ends in a named failure, not a hung test.
@@ -23,7 +25,6 @@
 #define CACHELAB_STRESS_BATTERY_H_
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,7 +32,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
 #include <latch>
 #include <map>
@@ -41,13 +41,14 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "conformance/internal/fixture.h"
 #include "gtest/gtest.h"
+#include "stress/disk_fault_suite.h"
+#include "stress/internal/process.h"
 #include "stress/linearizability.h"
 
 namespace cachelab::stress {
@@ -59,12 +60,6 @@ inline int64_t MonotonicNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-inline int EnvInt(const char* name, int fallback) {
-  const char* text = std::getenv(name);
-  int value = 0;
-  return text != nullptr && absl::SimpleAtoi(text, &value) && value > 0 ? value : fallback;
 }
 
 // Runs random calls on `cache` from thread `thread`, appending to `history` (this thread's).
@@ -157,20 +152,6 @@ inline std::vector<Call> Deserialize(const std::string& text) {
     calls.push_back(std::move(c));
   }
   return calls;
-}
-
-// Waits for `pid` at most `limit`; kills it if it is still running. Returns its wait status,
-// or -1 if it had to be killed.
-inline int WaitBounded(pid_t pid, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
 }
 
 template <typename Factory>
@@ -410,164 +391,9 @@ TYPED_TEST_P(StressSuite, AcknowledgedWritesSurviveAKill) {
               killed_mid_write);
 }
 
-// Every regular file under `dir`, recursively.
-inline std::vector<std::string> FilesUnder(const std::string& dir) {
-  std::vector<std::string> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, error)) {
-    if (entry.is_regular_file(error)) files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-inline std::string ValueFor(int i) { return absl::StrCat("value-", i, "-", std::string(64, 'x')); }
-
-// Seeded byte flips and truncations of the stored files of a closed cache; the reopened cache
-// may refuse to open (with a status) or lose entries, but never returns a value that was not
-// written for that key, nor lists a key that was never written.
-TYPED_TEST_P(StressSuite, CorruptedStorageIsNeverReturnedAsData) {
-  CACHELAB_REQUIRE(this->Caps().local_files, "engine keeps no local files");
-  const int trials = EnvInt("STRESS_CORRUPTION_TRIALS", 20);
-  std::mt19937_64 rng(4242);
-  int refused = 0, lost = 0, kept = 0, wrong = 0;
-  for (int trial = 0; trial < trials; ++trial) {
-    const CacheOptions options = this->Options(100);
-    {
-      auto engine = TypeParam::template Create<std::string, std::string>(options);
-      ASSERT_TRUE(engine.ok()) << engine.status();
-      for (int i = 0; i < 30; ++i) ASSERT_TRUE((*engine)->Insert(absl::StrCat("k", i), ValueFor(i)).ok());
-    }
-    const std::vector<std::string> files = FilesUnder(options.location);
-    ASSERT_FALSE(files.empty());
-    for (int damage = 0; damage < 1 + static_cast<int>(rng() % 4); ++damage) {
-      const std::string& path = files[rng() % files.size()];
-      std::error_code error;
-      const auto size = std::filesystem::file_size(path, error);
-      if (error || size == 0) continue;
-      if (rng() % 4 == 0) {
-        std::filesystem::resize_file(path, rng() % size, error);  // torn
-        continue;
-      }
-      FILE* f = std::fopen(path.c_str(), "r+b");
-      if (f == nullptr) continue;
-      for (int flip = 0; flip < 1 + static_cast<int>(rng() % 8); ++flip) {
-        const long at = static_cast<long>(rng() % size);
-        std::fseek(f, at, SEEK_SET);
-        const int c = std::fgetc(f);
-        std::fseek(f, at, SEEK_SET);
-        std::fputc((c ^ (1 << (rng() % 8))) & 0xff, f);
-      }
-      std::fclose(f);
-    }
-    auto reopened = TypeParam::template Create<std::string, std::string>(options);
-    if (!reopened.ok()) {
-      ++refused;
-      EXPECT_FALSE(reopened.status().message().empty()) << "a refusal must say why";
-      continue;
-    }
-    for (int i = 0; i < 30; ++i) {
-      auto found = (*reopened)->Lookup(absl::StrCat("k", i));
-      if (!found.ok() || !found->has_value()) {
-        ++lost;
-      } else if (**found == ValueFor(i)) {
-        ++kept;
-      } else {
-        ++wrong;
-        ADD_FAILURE() << "trial " << trial << ": k" << i << " returned damaged data";
-      }
-    }
-    if (auto keys = (*reopened)->Keys(); keys.ok()) {
-      for (const std::string& key : *keys) {
-        int i = -1;
-        EXPECT_TRUE(key.size() > 1 && absl::SimpleAtoi(key.substr(1), &i) && i >= 0 && i < 30)
-            << "trial " << trial << ": Keys() lists " << absl::CEscape(key) << ", never written";
-      }
-    }
-  }
-  std::printf("%d corruption trials: %d refused at open, %d entries kept, %d lost, %d wrong\n",
-              trials, refused, kept, lost, wrong);
-}
-
-// A disk that cannot grow (RLIMIT_FSIZE at the files' current sizes, in a child process): writes
-// give statuses, never a crash or a hang; reads of what is stored still answer; once the disk
-// can grow again, writes succeed, and every acknowledged write is there.
-TYPED_TEST_P(StressSuite, AFullDiskGivesStatusesAndReadsStillAnswer) {
-  CACHELAB_REQUIRE(this->Caps().local_files, "engine keeps no local files");
-  const CacheOptions options = this->Options(1000);
-  int report[2];
-  ASSERT_EQ(pipe(report), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(report[0]);
-    auto fail = [&](const std::string& why) {
-      (void)!write(report[1], why.data(), why.size());
-      _exit(1);
-    };
-    auto engine = TypeParam::template Create<std::string, std::string>(options);
-    if (!engine.ok()) fail("open: " + engine.status().ToString());
-    StringCache& cache = **engine;
-    for (int i = 0; i < 20; ++i) {
-      if (!cache.Insert(absl::StrCat("k", i), ValueFor(i)).ok()) fail("initial insert failed");
-    }
-    uintmax_t largest = 0;
-    for (const std::string& file : FilesUnder(options.location)) {
-      std::error_code error;
-      largest = std::max<uintmax_t>(largest, std::filesystem::file_size(file, error));
-    }
-    signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead of killing
-    rlimit full{static_cast<rlim_t>(largest), RLIM_INFINITY};
-    if (setrlimit(RLIMIT_FSIZE, &full) != 0) fail("setrlimit");
-    std::set<int> acknowledged;
-    int refused = 0;
-    for (int i = 20; i < 70; ++i) {
-      const absl::Status status = cache.Insert(absl::StrCat("k", i), ValueFor(i) + std::string(4096, 'y'));
-      if (status.ok()) {
-        acknowledged.insert(i);
-      } else {
-        ++refused;
-      }
-    }
-    if (refused == 0) fail("no write was refused on a disk that cannot grow");
-    for (int i = 0; i < 20; ++i) {
-      auto found = cache.Lookup(absl::StrCat("k", i));
-      if (!found.ok()) fail("a read failed on a full disk: " + found.status().ToString());
-      if (!found->has_value() || **found != ValueFor(i)) fail(absl::StrCat("k", i, " was lost or damaged"));
-    }
-    for (int i = 0; i < 5; ++i) (void)cache.Erase(absl::StrCat("k", i));  // may fail: space
-    rlimit room{RLIM_INFINITY, RLIM_INFINITY};
-    if (setrlimit(RLIMIT_FSIZE, &room) != 0) fail("setrlimit");
-    if (!cache.Insert("after", "the disk has room again").ok()) fail("writes did not resume");
-    for (int i : acknowledged) {
-      auto found = cache.Lookup(absl::StrCat("k", i));
-      if (!found.ok() || !found->has_value() || **found != ValueFor(i) + std::string(4096, 'y')) {
-        fail(absl::StrCat("acknowledged write k", i, " was lost"));
-      }
-    }
-    const std::string done = absl::StrCat("ok: ", refused, " writes refused, ", acknowledged.size(),
-                                          " acknowledged while full");
-    (void)!write(report[1], done.data(), done.size());
-    _exit(0);
-  }
-  close(report[1]);
-  std::string message;
-  char buffer[1024];
-  ssize_t n;
-  while ((n = read(report[0], buffer, sizeof(buffer))) > 0) message.append(buffer, n);
-  close(report[0]);
-  const int status = WaitBounded(pid, std::chrono::seconds(120));
-  ASSERT_TRUE(status >= 0) << "the writer hung on a full disk";
-  ASSERT_TRUE(WIFEXITED(status)) << "the writer crashed on a full disk (signal "
-                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
-  std::printf("full disk: %s\n", message.c_str());
-}
-
 REGISTER_TYPED_TEST_SUITE_P(StressSuite, ConcurrentHistoriesAreLinearizable,
                             ProcessHistoriesAreLinearizable, CapacityAndStatisticsHoldUnderLoad,
-                            AcknowledgedWritesSurviveAKill, CorruptedStorageIsNeverReturnedAsData,
-                            AFullDiskGivesStatusesAndReadsStillAnswer);
+                            AcknowledgedWritesSurviveAKill);
 
 }  // namespace cachelab::stress
 
@@ -575,6 +401,7 @@ REGISTER_TYPED_TEST_SUITE_P(StressSuite, ConcurrentHistoriesAreLinearizable,
 #define CACHELAB_STRESS(Name, Factory)                                               \
   namespace cachelab::stress {                                                       \
   INSTANTIATE_TYPED_TEST_SUITE_P(Name, StressSuite, ::testing::Types<Factory>);      \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Name, DiskFaultSuite, ::testing::Types<Factory>);   \
   }
 
 #endif  // CACHELAB_STRESS_BATTERY_H_

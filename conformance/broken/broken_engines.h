@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "reference/files/files_cache.h"
 #include "reference/forwarding_cache.h"
 #include "reference/memory/memory_cache.h"
 
@@ -309,6 +310,33 @@ struct ForgetfulFactory {
 
    private:
     cachelab::Capabilities caps_;
+  };
+};
+
+// The files engine with its write errors swallowed: Insert reports success when the write
+// failed, so an acknowledged write can be lost on a faulty disk.
+struct SwallowsWriteErrorsFactory {
+  static cachelab::Capabilities Capabilities() { return FilesCache<int, int>::Declared(); }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(const CacheOptions& options) {
+    FilesOptions files;
+    files.fsync = false;
+    auto inner = FilesCache<K, V>::Open(options, files);
+    if (!inner.ok()) return inner.status();
+    return std::unique_ptr<Cache<K, V>>(new Swallowing<K, V>(*std::move(inner)));
+  }
+  template <typename K, typename V>
+  class Swallowing final : public ForwardingCache<K, V> {
+   public:
+    using ForwardingCache<K, V>::ForwardingCache;
+    absl::Status Insert(const K& key, V value) override {
+      (void)this->inner().Insert(key, std::move(value));
+      return absl::OkStatus();
+    }
+    absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
+      (void)this->inner().InsertWithTtl(key, std::move(value), ttl);
+      return absl::OkStatus();
+    }
   };
 };
 

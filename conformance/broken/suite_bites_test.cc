@@ -113,7 +113,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"non_atomic_overwrite", "stress", "StressSuite/0.ConcurrentHistoriesAreLinearizable"},
         Case{"half_written", "stress", "StressSuite/0.ConcurrentHistoriesAreLinearizable"},
         Case{"stale_read", "stress", "StressSuite/0.ConcurrentHistoriesAreLinearizable"},
-        Case{"unlocked_lookup", "stress", "StressSuite/0.CapacityAndStatisticsHoldUnderLoad"}),
+        Case{"unlocked_lookup", "stress", "StressSuite/0.CapacityAndStatisticsHoldUnderLoad"},
+        Case{"swallows_write_errors", "stress",
+             "DiskFaultSuite/0.AnIoErrorOnWriteGivesStatusesAndLosesNothing"},
+        Case{"swallows_write_errors", "stress",
+             "DiskFaultSuite/0.AFullDiskGivesStatusesAndReadsStillAnswer"},
+        Case{"forgets_on_reopen", "stress",
+             "DiskFaultSuite/0.AnIoErrorOnWriteGivesStatusesAndLosesNothing"}),
     CaseName);
 
 // The engine only properties catch: it must pass every conformance test, or the claim is false.

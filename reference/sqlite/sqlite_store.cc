@@ -125,8 +125,12 @@ absl::Status PosixError(const std::string& what, const std::string& path) {
 // on commit, so a failed call changes no statistic.
 class SqliteStore::Transaction {
  public:
+  // Every write begins here, so a database file deleted or replaced under this handle is
+  // noticed before anything is written to it (ReopenIfMoved).
   explicit Transaction(SqliteStore& store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(store.mu_)
-      : store_(store), status_(store.Exec("BEGIN IMMEDIATE")) {}
+      : store_(store), status_(store.ReopenIfMoved()) {
+    if (status_.ok()) status_ = store.Exec("BEGIN IMMEDIATE");
+  }
   ~Transaction() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (status_.ok() && !committed_) (void)store_.Exec("ROLLBACK");
   }
@@ -160,8 +164,22 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
   if (options.max_bytes.has_value() && *options.max_bytes == 0) {
     return absl::InvalidArgumentError("sqlite cache: max_bytes must be at least 1");
   }
-  CACHELAB_RETURN_IF_ERROR(PreparePrivateDirectory(options.directory, "sqlite cache"));
   const std::string path = options.directory + "/" + kFileName;
+  auto db = OpenConnection(options.directory, path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options), path, *db));
+  absl::Status prepared;
+  {
+    MutexLock lock(&store->mu_);
+    prepared = store->PrepareSchemaRetrying();
+  }
+  if (!prepared.ok()) return prepared;
+  return store;
+}
+
+absl::StatusOr<sqlite3*> SqliteStore::OpenConnection(const std::string& directory,
+                                                      const std::string& path) {
+  CACHELAB_RETURN_IF_ERROR(PreparePrivateDirectory(directory, "sqlite cache"));
   // Create the file ourselves so that it (and SQLite's -wal and -shm beside it) is 0600.
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return PosixError("open", path);
@@ -175,24 +193,48 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
     return absl::FailedPreconditionError(absl::StrCat("sqlite cache: cannot open ", path, ": ",
                                                       message));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options), path, db));
+  return db;
+}
+
+absl::Status SqliteStore::PrepareSchemaRetrying() {
   // Processes opening a new cache at once race to create its schema; SQLite answers BUSY
   // without waiting for some of those steps (switching to WAL, upgrading a read transaction),
   // so retry them until busy_timeout has passed.
-  const absl::Time give_up = absl::Now() + store->options_.busy_timeout;
+  const absl::Time give_up = absl::Now() + options_.busy_timeout;
   for (int attempt = 1;; ++attempt) {
-    absl::Status prepared;
-    {
-      MutexLock lock(&store->mu_);
-      prepared = store->PrepareSchema();
-    }
-    if (prepared.ok()) break;
+    const absl::Status prepared = PrepareSchema();
+    if (prepared.ok()) return prepared;
     const bool busy = absl::StrContains(prepared.message(), "database is locked") ||
                       absl::StrContains(prepared.message(), "database table is locked");
     if (!busy || absl::Now() >= give_up) return prepared;
     absl::SleepFor(absl::Milliseconds(std::min(attempt, 20)));
   }
-  return store;
+}
+
+// A database file deleted or replaced under this handle would take every later write to a file
+// no one opens again (acknowledged, then lost, and invisible to other processes): start over on
+// what is at the path now. One stat() of the path per write transaction.
+absl::Status SqliteStore::ReopenIfMoved() {
+  int moved = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK || !moved) {
+    return absl::OkStatus();
+  }
+  auto db = OpenConnection(options_.directory, path_);
+  if (!db.ok()) {  // keep the old connection; the next write tries again
+    return absl::UnavailableError(absl::StrCat("sqlite cache: ", path_,
+                                               " was deleted or replaced while open and cannot be "
+                                               "created again: ", db.status().message()));
+  }
+  // Closing must not delete the -wal and -shm files by name: they are the new database's now.
+  int persist = 1;
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  statements_.clear();
+  pending_uses_.clear();  // uses of entries in the file that is gone
+  sqlite3_close(db_);
+  synchronous_full_now_.reset();
+  db_ = *db;
+  return PrepareSchemaRetrying();
 }
 
 SqliteStore::SqliteStore(SqliteStoreOptions options, std::string path, sqlite3* db)

@@ -12,6 +12,11 @@
 // The number and bytes of entries are kept by triggers in a one-row table, so Size() and the
 // capacity check are O(1) (after purging expired entries, O(expired log n)).
 //
+// Files deleted or replaced under an open handle: before each write transaction the handle checks
+// (one stat) that the file at its path is still the one it has open, and if not reopens the path
+// (a new, empty cache), so writes are never acknowledged into a file no one will open again.
+// Reads between the deletion and the next write are served from the file the handle holds.
+//
 // Thread-safety: all methods may be called from any thread (one connection, one mutex).
 // Errors: SQLite failures become absl::Status: kUnavailable (busy past the busy timeout, disk
 // full, I/O), kDataLoss (a corrupt file), kFailedPrecondition (a database that is not a cachelab
@@ -84,6 +89,14 @@ class SqliteStore final : public ByteStore {
   std::pair<sqlite3_stmt*, int> Prepared(const std::string& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(int code, const std::string& doing) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PrepareSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PrepareSchema, retried while other processes creating the same cache hold it busy.
+  absl::Status PrepareSchemaRetrying() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Creates the directory and file if missing; opens a connection to `path`.
+  static absl::StatusOr<sqlite3*> OpenConnection(const std::string& directory,
+                                                 const std::string& path);
+  // If the file at path() is no longer the one this handle has open (deleted, replaced),
+  // reopens path() (creating a new empty cache) before the next write.
+  absl::Status ReopenIfMoved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NowNanos() const;
   // Within `txn`: deletes expired entries and counts them as expirations.
   absl::Status PurgeExpired(Transaction& txn, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -108,7 +121,7 @@ class SqliteStore final : public ByteStore {
   const SqliteStoreOptions options_;
   const std::string path_;
   Mutex mu_;
-  sqlite3* const db_ ABSL_GUARDED_BY(mu_);
+  sqlite3* db_ ABSL_GUARDED_BY(mu_);  // replaced by ReopenIfMoved
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
   // Keys used since the last flush, each with the order of its latest use.

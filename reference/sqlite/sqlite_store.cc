@@ -228,10 +228,8 @@ absl::Status SqliteStore::ReopenIfMoved() {
   // Closing must not delete the -wal and -shm files by name: they are the new database's now.
   int persist = 1;
   sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
-  statements_.clear();
   pending_uses_.clear();  // uses of entries in the file that is gone
-  sqlite3_close(db_);
+  CloseConnection();
   synchronous_full_now_.reset();
   db_ = *db;
   return PrepareSchemaRetrying();
@@ -247,7 +245,12 @@ SqliteStore::~SqliteStore() ABSL_NO_THREAD_SAFETY_ANALYSIS {
       if (txn.status().ok() && FlushUses().ok()) (void)txn.Commit();
     }
   }
+  CloseConnection();
+}
+
+void SqliteStore::CloseConnection() {
   for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  statements_.clear();
   sqlite3_close(db_);
 }
 

@@ -97,6 +97,8 @@ class SqliteStore final : public ByteStore {
   // If the file at path() is no longer the one this handle has open (deleted, replaced),
   // reopens path() (creating a new empty cache) before the next write.
   absl::Status ReopenIfMoved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finalizes the prepared statements and closes db_.
+  void CloseConnection() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NowNanos() const;
   // Within `txn`: deletes expired entries and counts them as expirations.
   absl::Status PurgeExpired(Transaction& txn, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

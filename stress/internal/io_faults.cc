@@ -121,8 +121,7 @@ ssize_t pwrite(int fd, const void* buffer, size_t size, off_t at) {
   return FdUnder(IoFault::kWriteError, fd) ? Fail(EIO) : real(fd, buffer, size, at);
 }
 ssize_t pwrite64(int fd, const void* buffer, size_t size, off64_t at) {
-  CACHELAB_REAL(pwrite64);
-  return FdUnder(IoFault::kWriteError, fd) ? Fail(EIO) : real(fd, buffer, size, at);
+  return pwrite(fd, buffer, size, at);  // off_t is 64 bits here
 }
 ssize_t writev(int fd, const struct iovec* parts, int count) {
   CACHELAB_REAL(writev);
@@ -132,10 +131,7 @@ int ftruncate(int fd, off_t size) __THROW {
   CACHELAB_REAL(ftruncate);
   return FdUnder(IoFault::kWriteError, fd) ? Fail(EIO) : real(fd, size);
 }
-int ftruncate64(int fd, off64_t size) __THROW {
-  CACHELAB_REAL(ftruncate64);
-  return FdUnder(IoFault::kWriteError, fd) ? Fail(EIO) : real(fd, size);
-}
+int ftruncate64(int fd, off64_t size) __THROW { return ftruncate(fd, size); }
 int fsync(int fd) {
   CACHELAB_REAL(fsync);
   return FdUnder(IoFault::kSyncError, fd) ? Fail(EIO) : real(fd);
@@ -170,54 +166,34 @@ int open64(const char* path, int flags, ...) {
   return openat(AT_FDCWD, path, flags, mode);
 }
 int creat(const char* path, mode_t mode) {
-  CACHELAB_REAL(creat);
-  return CreatesUnder(AT_FDCWD, path, O_CREAT) ? Fail(EACCES) : real(path, mode);
+  return openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
-int creat64(const char* path, mode_t mode) {
-  CACHELAB_REAL(creat64);
-  return CreatesUnder(AT_FDCWD, path, O_CREAT) ? Fail(EACCES) : real(path, mode);
-}
+int creat64(const char* path, mode_t mode) { return creat(path, mode); }
 
 // mkstemp and its kin open through libc's internal entry points, past the open() above.
-int mkstemp(char* path_template) {
-  CACHELAB_REAL(mkstemp);
-  return PathUnder(IoFault::kReadOnly, AT_FDCWD, path_template) ? Fail(EACCES) : real(path_template);
-}
-int mkstemp64(char* path_template) {
-  CACHELAB_REAL(mkstemp64);
-  return PathUnder(IoFault::kReadOnly, AT_FDCWD, path_template) ? Fail(EACCES) : real(path_template);
-}
 int mkostemp(char* path_template, int flags) {
   CACHELAB_REAL(mkostemp);
   return PathUnder(IoFault::kReadOnly, AT_FDCWD, path_template) ? Fail(EACCES)
                                                                  : real(path_template, flags);
 }
-int mkostemp64(char* path_template, int flags) {
-  CACHELAB_REAL(mkostemp64);
-  return PathUnder(IoFault::kReadOnly, AT_FDCWD, path_template) ? Fail(EACCES)
-                                                                 : real(path_template, flags);
-}
+int mkostemp64(char* path_template, int flags) { return mkostemp(path_template, flags); }
+int mkstemp(char* path_template) { return mkostemp(path_template, 0); }
+int mkstemp64(char* path_template) { return mkostemp(path_template, 0); }
 
-int rename(const char* from, const char* to) __THROW {
-  CACHELAB_REAL(rename);
-  return PathUnder(IoFault::kReadOnly, AT_FDCWD, from) || PathUnder(IoFault::kReadOnly, AT_FDCWD, to)
-             ? Fail(EACCES)
-             : real(from, to);
-}
 int renameat(int from_dir, const char* from, int to_dir, const char* to) __THROW {
   CACHELAB_REAL(renameat);
   return PathUnder(IoFault::kReadOnly, from_dir, from) || PathUnder(IoFault::kReadOnly, to_dir, to)
              ? Fail(EACCES)
              : real(from_dir, from, to_dir, to);
 }
-int unlink(const char* path) __THROW {
-  CACHELAB_REAL(unlink);
-  return PathUnder(IoFault::kReadOnly, AT_FDCWD, path) ? Fail(EACCES) : real(path);
+int rename(const char* from, const char* to) __THROW {
+  return renameat(AT_FDCWD, from, AT_FDCWD, to);
 }
 int unlinkat(int dirfd, const char* path, int flags) __THROW {
   CACHELAB_REAL(unlinkat);
   return PathUnder(IoFault::kReadOnly, dirfd, path) ? Fail(EACCES) : real(dirfd, path, flags);
 }
+int unlink(const char* path) __THROW { return unlinkat(AT_FDCWD, path, 0); }
 int remove(const char* path) __THROW {
   CACHELAB_REAL(remove);
   return PathUnder(IoFault::kReadOnly, AT_FDCWD, path) ? Fail(EACCES) : real(path);

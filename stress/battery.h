@@ -18,6 +18,8 @@
 //       (STRESS_KILL_TRIALS=1000 in the soak run).
 //   DiskFaultSuite.*                                     local_files: corruption, a full disk,
 //       EIO, a read-only directory, files deleted or swapped (disk_fault_suite.h).
+//   ServerFaultSuite.*                                   factories that start a server of their
+//       own: killed, paused, moved, short of memory (server_fault_suite.h).
 //
 // STRESS_ROUNDS multiplies the rounds of the linearizability tests (the soak run uses 25).
 // Every wait is bounded: a broken engine ends in a named failure, not a hung test.
@@ -50,6 +52,7 @@
 #include "stress/disk_fault_suite.h"
 #include "stress/internal/process.h"
 #include "stress/linearizability.h"
+#include "stress/server_fault_suite.h"
 
 namespace cachelab::stress {
 
@@ -402,6 +405,7 @@ REGISTER_TYPED_TEST_SUITE_P(StressSuite, ConcurrentHistoriesAreLinearizable,
   namespace cachelab::stress {                                                       \
   INSTANTIATE_TYPED_TEST_SUITE_P(Name, StressSuite, ::testing::Types<Factory>);      \
   INSTANTIATE_TYPED_TEST_SUITE_P(Name, DiskFaultSuite, ::testing::Types<Factory>);   \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Name, ServerFaultSuite, ::testing::Types<Factory>); \
   }
 
 #endif  // CACHELAB_STRESS_BATTERY_H_

@@ -360,8 +360,9 @@ TYPED_TEST_P(DiskFaultSuite, CorruptedStorageIsNeverReturnedAsData) {
       continue;
     }
     int trial_lost = 0;
-    EXPECT_TRUE(CheckAllowed(**reopened, allowed, absl::StrCat("trial ", trial), true, &trial_lost)
-                    .ok());
+    const absl::Status checked =
+        CheckAllowed(**reopened, allowed, absl::StrCat("trial ", trial), true, &trial_lost);
+    EXPECT_TRUE(checked.ok()) << checked;
     lost += trial_lost;
     kept += 30 - trial_lost;
     if (auto keys = (*reopened)->Keys(); keys.ok()) {

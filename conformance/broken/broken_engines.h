@@ -14,10 +14,14 @@
 #include <string>
 #include <utility>
 
+#include <sqlite3.h>
+
 #include "absl/time/clock.h"
 #include "reference/files/files_cache.h"
 #include "reference/forwarding_cache.h"
 #include "reference/memory/memory_cache.h"
+#include "reference/redis/testing/redis_factory.h"
+#include "reference/sqlite/sqlite_cache.h"
 
 namespace cachelab::broken {
 
@@ -338,6 +342,34 @@ struct SwallowsWriteErrorsFactory {
       return absl::OkStatus();
     }
   };
+};
+
+// ---- One per fault category of the stress battery (disk: SwallowsWriteErrorsFactory). ----
+
+// Servers: the Redis engine with the timeout it is given ignored (an hour instead), so a call to
+// a paused server hangs instead of failing.
+struct IgnoresTimeoutFactory : RedisFactory {
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> CreateOnServer(const CacheOptions& options,
+                                                                     int port, absl::Duration) {
+    return RedisFactory::CreateOnServer<K, V>(options, port, absl::Hours(1));
+  }
+};
+
+// Corruption: the SQLite engine that, when it opens a database, treats every stored row as one
+// written before rows had checksums (it clears them), so damaged values are read unchecked.
+struct UncheckedRowsFactory {
+  static cachelab::Capabilities Capabilities() { return SqliteFactory::Capabilities(); }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(const CacheOptions& options) {
+    const std::string path = options.location + "/" + SqliteStore::kFileName;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+      sqlite3_exec(db, "UPDATE cachelab_entries SET checksum = NULL", nullptr, nullptr, nullptr);
+    }
+    sqlite3_close(db);  // a no-op on nullptr
+    return SqliteFactory::Create<K, V>(options);
+  }
 };
 
 // OverCapacityCache needs the configured capacity, so it has its own factory.

@@ -119,7 +119,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"swallows_write_errors", "stress",
              "DiskFaultSuite/0.AFullDiskGivesStatusesAndReadsStillAnswer"},
         Case{"forgets_on_reopen", "stress",
-             "DiskFaultSuite/0.AnIoErrorOnWriteGivesStatusesAndLosesNothing"}),
+             "DiskFaultSuite/0.AnIoErrorOnWriteGivesStatusesAndLosesNothing"},
+        Case{"forgets_on_reopen", "stress", "StressSuite/0.AcknowledgedWritesSurviveAKill"},
+        Case{"ignores_timeout", "stress",
+             "ServerFaultSuite/0.APausedServerTimesOutInsteadOfHanging"},
+        Case{"unchecked_rows", "stress", "DiskFaultSuite/0.CorruptedStorageIsNeverReturnedAsData"}),
     CaseName);
 
 // The engine only properties catch: it must pass every conformance test, or the claim is false.

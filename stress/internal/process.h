@@ -2,13 +2,19 @@
 #ifndef CACHELAB_STRESS_INTERNAL_PROCESS_H_
 #define CACHELAB_STRESS_INTERNAL_PROCESS_H_
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
+#include <exception>
 #include <functional>
+#include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -49,24 +55,70 @@ inline absl::StatusOr<std::string> RunInChild(
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
     close(report[0]);
-    const absl::StatusOr<std::string> result = body();
+    absl::StatusOr<std::string> result;
+    try {
+      result = body();
+    } catch (const std::exception& e) {  // never back into the parent's code (or gtest's)
+      const std::string text = absl::StrCat("by an uncaught exception: ", e.what());
+      (void)!write(report[1], text.data(), text.size());
+      std::abort();
+    } catch (...) {
+      std::abort();
+    }
     const std::string text = result.ok() ? *result : std::string(result.status().message());
     (void)!write(report[1], text.data(), text.size());
     _exit(result.ok() ? 0 : 1);
   }
   close(report[1]);
+  // The report is read under the same bound: a child that hangs keeps the pipe open.
+  const auto until = std::chrono::steady_clock::now() + limit;
   std::string message;
   char buffer[1024];
-  ssize_t n;
-  while ((n = read(report[0], buffer, sizeof(buffer))) > 0) message.append(buffer, n);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    pollfd readable{report[0], POLLIN, 0};
+    if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = read(report[0], buffer, sizeof(buffer));
+    if (n <= 0) break;
+    message.append(buffer, n);
+  }
   close(report[0]);
-  const int status = WaitBounded(pid, limit);
-  if (status < 0) return absl::DeadlineExceededError(absl::StrCat("hung for ", limit.count(), " s"));
+  const int status = WaitBounded(pid, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::max(until - std::chrono::steady_clock::now(),
+                                                   std::chrono::steady_clock::duration::zero())));
+  if (status < 0) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("did not finish within ", limit.count(), " s (killed) ", message));
+  }
   if (!WIFEXITED(status)) {
     return absl::InternalError(absl::StrCat("crashed (signal ", WTERMSIG(status), ") ", message));
   }
   if (WEXITSTATUS(status) != 0) return absl::FailedPreconditionError(message);
   return message;
+}
+
+// Runs `call` on a thread of its own and waits for it at most `limit`. Returns its result, or
+// nullopt if it had not returned: then `unblock` is run (resuming what the call waits for) and
+// the call is waited for once more, as long. A call that still has not returned ends the
+// process with a message naming `what`, as nothing else can stop it safely.
+template <typename T>
+std::optional<T> CallWithin(std::chrono::milliseconds limit, const std::function<T()>& call,
+                            const std::function<void()>& unblock, const std::string& what) {
+  std::packaged_task<T()> task(call);
+  std::future<T> done = task.get_future();
+  std::thread runner(std::move(task));
+  if (done.wait_for(limit) == std::future_status::ready) {
+    runner.join();
+    return done.get();
+  }
+  unblock();
+  if (done.wait_for(limit) != std::future_status::ready) {
+    std::fprintf(stderr, "FATAL: %s did not return, even after being unblocked\n", what.c_str());
+    std::_Exit(3);
+  }
+  runner.join();
+  return std::nullopt;
 }
 
 }  // namespace cachelab::stress

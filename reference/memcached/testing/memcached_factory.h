@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "reference/forwarding_cache.h"
 #include "reference/memcached/memcached_cache.h"
@@ -53,6 +54,24 @@ struct MemcachedFactory {
     auto engine = MemcachedCache<K, V>::Open(options, memcached);
     if (!engine.ok()) return engine.status();
     return std::unique_ptr<Cache<K, V>>(new Counted<K, V>(*std::move(engine)));
+  }
+
+  // Server faults (stress/server_fault_suite.h): a server of the test's own, short of memory
+  // with 16 MB and 1 MB items, and an engine on it.
+  static absl::StatusOr<std::unique_ptr<testing::ServerProcess>> StartServer(int port,
+                                                                            bool short_of_memory) {
+    return testing::MemcachedServer::Start(
+        port, short_of_memory ? std::vector<std::string>{"-m", "16", "-I", "1m"}
+                              : std::vector<std::string>{});
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> CreateOnServer(const CacheOptions& options,
+                                                                     int port,
+                                                                     absl::Duration timeout) {
+    MemcachedOptions memcached;
+    memcached.port = port;
+    memcached.connect_timeout = memcached.command_timeout = timeout;
+    return MemcachedCache<K, V>::Open(options, memcached);
   }
 
  private:

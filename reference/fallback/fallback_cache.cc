@@ -53,6 +53,10 @@ absl::Status ValidateFallbackOptions(const FallbackOptions& options) {
         ") is below first_probe (", absl::FormatDuration(options.first_probe),
         "); give max_probe >= first_probe"));
   }
+  if (options.retries < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("FallbackOptions::retries is ", options.retries,
+                                                   "; give 0 (demote at the first failure) or more"));
+  }
   return absl::OkStatus();
 }
 

@@ -8,12 +8,15 @@
 // unbounded) is always last, so construction fails only for options the tail refuses.
 //
 // Failures at run time. A call that fails with kUnavailable, kDeadlineExceeded, kDataLoss,
-// kInternal or kResourceExhausted demotes the serving engine (one kFallback event) and is
-// retried on the next engine; other statuses (kInvalidArgument, kUnimplemented, ...) are the
+// kInternal or kResourceExhausted is tried again on the same engine FallbackOptions::retries
+// times (a pooled connection to a server that restarted fails once, then reconnects); if it
+// still fails, it demotes the serving engine (one kFallback event) and is retried on the next
+// engine; other statuses (kInvalidArgument, kUnimplemented, ...) are the
 // caller's and are returned. A demoted or skipped engine is probed again (opened, then Size()),
 // first after FallbackOptions::first_probe and then at doubling intervals up to max_probe, on the
 // chain's clock, by the first call after the interval; once it answers it serves again (one
-// kRecovered event).
+// kRecovered event). Probes are timed on FallbackOptions::probe_clock if set, else on the chain's
+// clock.
 //
 // No stale reads (how). Every engine that is not serving keeps the set of keys written or erased
 // since it last served; before it serves again those keys are erased from it, or it is cleared
@@ -23,12 +26,20 @@
 // first serve. Writes made by other processes to a shared engine while this chain served
 // elsewhere are not tracked (they are that engine's own, newer data).
 //
+// Carrying over (FallbackOptions::carry_over). A recovering engine is given, instead of
+// erasures, the current entry of each key written or erased while it was down: the value the
+// engine serving until then holds, with the deadline it was written with (its remaining TTL;
+// an entry with a deadline is erased instead if the engine has no per-entry TTL), or an erasure
+// if it holds none. So a recovery loses nothing the chain held, unless more than max_dirty_keys
+// were written meanwhile (then the engine is cleared, as without carrying over). A Clear() while
+// it was down clears it and carries over what was written after the Clear().
+//
 // Capabilities: the meet of the engines' declared capabilities (fallback_capabilities below);
 // several different policies meet as kApproximate with no hit-ratio floor. A switch forgets the
 // entries that the new serving engine does not hold: within one serving engine the chain keeps
 // every promise of the contract, across a switch it keeps only "no stale read" and its
 // statistics (which add the counters of every engine that served, so Balance() may exceed Size()
-// after a switch).
+// after a fallback; carrying over is not counted, so with carry_over a recovery keeps both).
 //
 // Thread-safety: thread-safe if every engine is; calls run in parallel on the serving engine
 // (under a reader lock); a switch waits for the calls in flight. Cost: one reader lock and one
@@ -47,7 +58,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -74,7 +85,13 @@ struct FallbackOptions {
   absl::Duration first_probe = absl::Milliseconds(100);
   absl::Duration max_probe = absl::Seconds(30);
   size_t max_dirty_keys = 100000;  // per engine; beyond it, recovery clears the engine
+  int retries = 1;                 // on the same engine before demoting it (>= 0)
   CacheListener listener;          // null: StderrLogger(kWarning)
+  // Recovery writes the entries written while an engine was down into it (see above) instead
+  // of erasing them from it.
+  bool carry_over = false;
+  // The clock probes are timed on (shared ownership); null: the chain's (CacheOptions::clock).
+  std::shared_ptr<const Clock> probe_clock;
 };
 
 // True for the statuses that demote the serving engine.
@@ -163,7 +180,11 @@ class FallbackCache final : public Cache<K, V> {
     return Write({key}, [&](Cache<K, V>& c) { return c.Insert(key, value); });
   }
   absl::Status InsertWithTtl(const K& key, V value, absl::Duration ttl) override {
-    return Write({key}, [&](Cache<K, V>& c) { return c.InsertWithTtl(key, value, ttl); });
+    // A negative TTL is refused by every engine and changes nothing: nothing to mark.
+    const absl::Span<const K> written = ttl < absl::ZeroDuration() ? absl::Span<const K>()
+                                                                   : absl::MakeConstSpan(&key, 1);
+    return Write(
+        written, [&](Cache<K, V>& c) { return c.InsertWithTtl(key, value, ttl); }, false, ttl);
   }
   absl::StatusOr<bool> Erase(const K& key) override {
     return WriteWith<bool>({key}, [&](Cache<K, V>& c) { return c.Erase(key); });
@@ -202,9 +223,11 @@ class FallbackCache final : public Cache<K, V> {
     std::unique_ptr<Cache<K, V>> cache;  // null until opened
     absl::Time next_probe = absl::InfinitePast();
     absl::Duration backoff;
-    absl::flat_hash_set<K> dirty;  // written since it last served
-    bool clear_first = false;      // dirty overflowed, Clear() was called, or contents unknown
-    CacheStats base;               // its counters when it last started serving
+    // Written since it last served, with the deadline written (for carrying over).
+    absl::flat_hash_map<K, absl::Time> dirty;
+    bool clear_first = false;  // dirty overflowed, Clear() was called, or contents unknown
+    bool overflowed = false;   // dirty overflowed: nothing can be carried over
+    CacheStats base;           // its counters when it last started serving
   };
 
   FallbackCache(std::vector<FallbackEngine<K, V>> engines, const CacheOptions& options,
@@ -213,7 +236,9 @@ class FallbackCache final : public Cache<K, V> {
         fallback_(std::move(fallback)),
         capabilities_(FallbackCapabilities(declared)),
         capacity_(options.capacity),
-        clock_(options.clock ? options.clock : DefaultClock()) {
+        default_ttl_(options.default_ttl),
+        clock_(options.clock ? options.clock : DefaultClock()),
+        probe_clock_(fallback_.probe_clock ? fallback_.probe_clock : clock_) {
     if (!fallback_.listener) fallback_.listener = StderrLogger();
   }
 
@@ -221,7 +246,7 @@ class FallbackCache final : public Cache<K, V> {
     std::vector<CacheEvent> events;
     {
       absl::MutexLock lock(&mu_);
-      const absl::Time now = clock_->Now();
+      const absl::Time now = probe_clock_->Now();
       slots_.resize(engines_.size());
       for (size_t i = 0; i < engines_.size(); ++i) {
         Slot& slot = slots_[i];
@@ -254,24 +279,30 @@ class FallbackCache final : public Cache<K, V> {
     return WriteWith<R>({}, std::forward<F>(f));
   }
 
+  // `ttl`: the TTL the keys are written with (else the default TTL, if any).
   template <typename R, typename F>
-  absl::StatusOr<R> WriteWith(absl::Span<const K> keys, F&& f, bool everything = false) {
+  absl::StatusOr<R> WriteWith(absl::Span<const K> keys, F&& f, bool everything = false,
+                              std::optional<absl::Duration> ttl = std::nullopt) {
     MaybeProbe();
+    int retries = fallback_.retries;
     while (true) {
       uint64_t generation;
       absl::StatusOr<R> result = [&]() -> absl::StatusOr<R> {
         absl::ReaderMutexLock lock(&mu_);
         generation = generation_;
-        MarkDirty(keys, everything);
+        MarkDirty(keys, everything, ttl);
         return f(*slots_[serving_].cache);
       }();
       if (result.ok() || !IsEngineFailure(result.status())) return result;
+      if (retries-- > 0) continue;
       if (!Demote(generation, result.status())) return result;
+      retries = fallback_.retries;
     }
   }
 
   template <typename F>
-  absl::Status Write(absl::Span<const K> keys, F&& f, bool everything = false) {
+  absl::Status Write(absl::Span<const K> keys, F&& f, bool everything = false,
+                     std::optional<absl::Duration> ttl = std::nullopt) {
     auto result = WriteWith<bool>(
         keys,
         [&](Cache<K, V>& c) -> absl::StatusOr<bool> {
@@ -279,39 +310,75 @@ class FallbackCache final : public Cache<K, V> {
           if (!status.ok()) return status;
           return true;
         },
-        everything);
+        everything, ttl);
     return result.status();
   }
 
-  // Called under mu_ (shared): every engine but the serving one learns the keys written.
-  void MarkDirty(absl::Span<const K> keys, bool everything) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+  // Called under mu_ (shared): every engine but the serving one learns the keys written. Only
+  // engines above the serving one (which may recover) keep track after a Clear() or need the
+  // deadline.
+  void MarkDirty(absl::Span<const K> keys, bool everything, std::optional<absl::Duration> ttl)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (slots_.size() == 1 || (keys.empty() && !everything)) return;
     absl::MutexLock lock(&dirty_mu_);
+    std::optional<absl::Time> deadline;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (i == serving_) continue;
       Slot& slot = slots_[i];
-      if (slot.clear_first) continue;
-      if (everything || slot.dirty.size() + keys.size() > fallback_.max_dirty_keys) {
+      const bool carries = fallback_.carry_over && i < serving_;
+      if (slot.overflowed || (slot.clear_first && !carries)) continue;
+      if (slot.dirty.size() + keys.size() > fallback_.max_dirty_keys) {
+        slot.clear_first = slot.overflowed = true;
+        slot.dirty.clear();
+        continue;
+      }
+      if (everything) {
         slot.clear_first = true;
         slot.dirty.clear();
         continue;
       }
-      slot.dirty.insert(keys.begin(), keys.end());
+      if (!deadline.has_value()) deadline = DeadlineOf(ttl);
+      for (const K& key : keys) slot.dirty.insert_or_assign(key, *deadline);
     }
   }
 
-  // Erases what `slot` may hold stale; true if it may serve.
-  static bool Reconcile(Slot& slot) {
-    if (slot.clear_first) {
-      if (!slot.cache->Clear().ok()) return false;
-    } else {
-      for (const K& key : slot.dirty) {
-        if (!slot.cache->Erase(key).ok()) return false;
+  absl::Time DeadlineOf(std::optional<absl::Duration> ttl) const {
+    if (!ttl.has_value() && !default_ttl_.has_value()) return absl::InfiniteFuture();
+    return clock_->Now() + (ttl.has_value() ? *ttl : *default_ttl_);
+  }
+
+  // Erases what slot `i` may hold stale, or (with `from`, the engine serving until now) carries
+  // the entries written while it was down over; true if it may serve.
+  bool Reconcile(size_t i, Slot* from = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Slot& slot = slots_[i];
+    if (slot.clear_first && !slot.cache->Clear().ok()) return false;
+    if (from != nullptr && !slot.overflowed) {
+      const bool ttls = engines_[i].declared.per_entry_ttl;
+      for (const auto& [key, deadline] : slot.dirty) {
+        if (!CarryOver(key, deadline, ttls, *from->cache, *slot.cache).ok()) return false;
+      }
+    } else if (!slot.clear_first) {
+      for (const auto& entry : slot.dirty) {
+        if (!slot.cache->Erase(entry.first).ok()) return false;
       }
     }
-    slot.clear_first = false;
+    slot.clear_first = slot.overflowed = false;
     slot.dirty.clear();
     return true;
+  }
+
+  // Writes `from`'s entry for `key` (written with `deadline`) into `to`, or erases it there.
+  absl::Status CarryOver(const K& key, absl::Time deadline, bool ttls, Cache<K, V>& from,
+                         Cache<K, V>& to) {
+    auto held = from.Lookup(key);
+    if (held.ok() && held->has_value()) {
+      if (deadline == absl::InfiniteFuture()) return to.Insert(key, **std::move(held));
+      const absl::Duration left = deadline - clock_->Now();
+      if (ttls && left > absl::ZeroDuration()) {
+        return to.InsertWithTtl(key, **std::move(held), left);
+      }
+    }
+    return to.Erase(key).status();
   }
 
   // The engine that served at `generation` failed with `why`: serve from the next one that can.
@@ -322,17 +389,16 @@ class FallbackCache final : public Cache<K, V> {
       absl::MutexLock lock(&mu_);
       if (generation != generation_) return true;  // someone else switched: retry there
       if (serving_ + 1 == slots_.size()) return false;
-      const absl::Time now = clock_->Now();
+      const absl::Time now = probe_clock_->Now();
       Slot& failed = slots_[serving_];
       retired_stats_ += StatsSince(failed);
       failed.next_probe = now + failed.backoff;
       failed.backoff = std::min(failed.backoff * 2, fallback_.max_probe);
       size_t next = serving_ + 1;
-      while (next + 1 < slots_.size() &&
-             (slots_[next].cache == nullptr || !Reconcile(slots_[next]))) {
+      while (next + 1 < slots_.size() && (slots_[next].cache == nullptr || !Reconcile(next))) {
         ++next;
       }
-      if (next + 1 == slots_.size()) (void)Reconcile(slots_[next]);  // memory: cannot fail
+      if (next + 1 == slots_.size()) (void)Reconcile(next);  // memory: cannot fail
       serving_ = next;
       slots_[next].base = slots_[next].cache->Stats();
       ++generation_;
@@ -356,7 +422,7 @@ class FallbackCache final : public Cache<K, V> {
   // Probes the preferred engines whose time has come; the first that answers serves again.
   void MaybeProbe() {
     if (next_probe_.load(std::memory_order_relaxed) == kNever) return;
-    const absl::Time now = clock_->Now();
+    const absl::Time now = probe_clock_->Now();
     if (absl::ToUnixNanos(now) < next_probe_.load(std::memory_order_relaxed)) return;
     if (!probe_mu_.TryLock()) return;  // another thread is probing
     std::optional<CacheEvent> event;
@@ -365,8 +431,7 @@ class FallbackCache final : public Cache<K, V> {
       for (size_t i = 0; i < serving_; ++i) {
         Slot& slot = slots_[i];
         if (now < slot.next_probe) continue;
-        if (Healthy(i) && Reconcile(slot)) {
-          retired_stats_ += StatsSince(slots_[serving_]);
+        if (Healthy(i) && Recover(i)) {
           serving_ = i;
           slot.base = slot.cache->Stats();
           ++generation_;
@@ -381,6 +446,20 @@ class FallbackCache final : public Cache<K, V> {
     }
     probe_mu_.Unlock();
     if (event) fallback_.listener(*event);
+  }
+
+  // Reconciles slot `i` (carrying over from the serving engine if asked to) and retires the
+  // serving engine's counters, less the lookups carrying over made.
+  bool Recover(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Slot& old = slots_[serving_];
+    const CacheStats before = old.cache->Stats();
+    if (!Reconcile(i, fallback_.carry_over ? &old : nullptr)) return false;
+    CacheStats served = old.cache->Stats() - old.base;
+    const CacheStats carrying = old.cache->Stats() - before;
+    served.hits -= carrying.hits;
+    served.misses -= carrying.misses;
+    retired_stats_ += served;
+    return true;
   }
 
   bool Healthy(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -399,7 +478,9 @@ class FallbackCache final : public Cache<K, V> {
   FallbackOptions fallback_;
   const Capabilities capabilities_;
   const std::optional<size_t> capacity_;
+  const std::optional<absl::Duration> default_ttl_;
   const std::shared_ptr<const Clock> clock_;
+  const std::shared_ptr<const Clock> probe_clock_;
 
   mutable absl::Mutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);  // dirty sets also under dirty_mu_

@@ -59,9 +59,11 @@ class FallbackTest : public ::testing::Test {
     return server.ok() ? *std::move(server) : nullptr;
   }
 
-  std::unique_ptr<Chain> Open(int port) {
+  // A chain of Redis on `port` (through `connections` pooled connections), then memory.
+  std::unique_ptr<Chain> Open(int port, int connections = 4) {
     RedisOptions redis;
     redis.port = port;
+    redis.connections = connections;
     redis.command_timeout = absl::Milliseconds(300);
     FallbackEngine<std::string, std::string> engine{
         "redis", RedisCache<std::string, std::string>::Declared(), [this, redis] {
@@ -112,6 +114,11 @@ TEST_F(FallbackTest, RefusesInvalidOptionsSayingWhatToChange) {
   EXPECT_EQ(Chain::Open({}, options_, fallback_).status().code(),
             absl::StatusCode::kInvalidArgument);
   fallback_.max_probe = absl::Seconds(4);
+  fallback_.retries = -1;
+  auto retries = Chain::Open({}, options_, fallback_);
+  ASSERT_EQ(retries.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(retries.status().message().find("retries"), std::string::npos);
+  fallback_.retries = 1;
   options_.capacity = 0;  // the memory tail refuses it
   auto tail = Chain::Open({}, options_, fallback_);
   ASSERT_EQ(tail.status().code(), absl::StatusCode::kInvalidArgument);
@@ -235,6 +242,80 @@ TEST_F(FallbackTest, ClearWhileDownClearsThePreferredEngineOnRecovery) {
   Advance(absl::Seconds(1));
   EXPECT_EQ(Get(*chain, "kept"), std::nullopt);
   EXPECT_EQ(chain->Serving(), "redis");
+}
+
+// A server restarted (empty) between two calls: the pooled connection to the old process fails
+// once; the call is tried again on the same engine, which reconnects, so nothing is demoted.
+// Without the retry, the same restart demotes the engine.
+TEST_F(FallbackTest, AServerRestartedBetweenCallsIsRetriedNotDemoted) {
+  for (const int retries : {1, 0}) {
+    fallback_.retries = retries;
+    auto server = RedisServer::Start(0);
+    ASSERT_TRUE(server.ok()) << server.status();
+    const int port = (*server)->port();
+    auto chain = Open(port, /*connections=*/1);
+    ASSERT_TRUE(chain->Insert("a", "1").ok());
+    (*server)->Stop();
+    server = RedisServer::Start(port);
+    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_TRUE(chain->Insert("b", "2").ok());
+    EXPECT_EQ(Get(*chain, "b"), "2");
+    EXPECT_EQ(chain->Serving(), retries == 1 ? "redis" : "memory") << retries << " retries";
+  }
+  EXPECT_EQ(recorder_.Kinds(), std::vector<CacheEventKind>{CacheEventKind::kFallback})
+      << "only the chain without retries falls back";
+}
+
+// carry_over: what was written while the preferred engine was down (values, erasures and
+// remaining TTLs) is written into it when it recovers, so the recovery loses nothing; the
+// copying is not counted in the statistics.
+TEST_F(FallbackTest, CarryOverWritesWhatWasWrittenWhileDownIntoTheRecoveredEngine) {
+  fallback_.carry_over = true;
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  for (const char* key : {"written", "erased", "kept"}) ASSERT_TRUE(chain->Insert(key, "old").ok());
+  server->Stop();
+  ASSERT_TRUE(chain->Insert("written", "new").ok());
+  ASSERT_TRUE(chain->Erase("erased").ok());
+  ASSERT_TRUE(chain->InsertWithTtl("short", "lives 5 s", absl::Seconds(5)).ok());
+  ASSERT_TRUE(chain->Insert("fresh", "new").ok());
+  ASSERT_EQ(chain->Serving(), "memory");
+  const CacheStats before = chain->Stats();
+  server = StartRedis(port);  // comes back with "old" for the first three keys
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "written"), "new");
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(Get(*chain, "erased"), std::nullopt);
+  EXPECT_EQ(Get(*chain, "kept"), "old");
+  EXPECT_EQ(Get(*chain, "fresh"), "new");
+  EXPECT_EQ(Get(*chain, "short"), "lives 5 s");
+  Advance(absl::Seconds(4));
+  EXPECT_EQ(Get(*chain, "short"), std::nullopt) << "the TTL was not carried over";
+  const CacheStats after = chain->Stats();
+  EXPECT_EQ(after.hits - before.hits, 4u) << "carrying over counted lookups";
+  EXPECT_EQ(after.misses - before.misses, 2u);
+  EXPECT_EQ(after.insertions, before.insertions) << "carrying over counted insertions";
+  EXPECT_EQ(chain->Switches(), 2u);
+}
+
+// After a Clear() while down, the recovered engine is cleared and what was written after the
+// Clear() is carried over.
+TEST_F(FallbackTest, CarryOverAfterAClearWhileDown) {
+  fallback_.carry_over = true;
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  ASSERT_TRUE(chain->Insert("before", "old").ok());
+  server->Stop();
+  ASSERT_TRUE(chain->Clear().ok());
+  ASSERT_TRUE(chain->Insert("after", "new").ok());
+  server = StartRedis(port);
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "before"), std::nullopt);
+  EXPECT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(Get(*chain, "after"), "new");
+  EXPECT_EQ(chain->Size().value_or(99), 1u);
 }
 
 TEST_F(FallbackTest, StatisticsAddUpAcrossASwitch) {

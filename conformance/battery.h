@@ -25,6 +25,7 @@
 #include "conformance/expiry_suite.h"
 #include "conformance/model_suite.h"
 #include "conformance/persistence_suite.h"
+#include "conformance/removal_suite.h"
 #include "conformance/stats_suite.h"
 #include "conformance/value_suite.h"
 
@@ -43,6 +44,7 @@
   CACHELAB_CONFORMANCE_SUITE_(Name, ModelSuite, Factory);          \
   CACHELAB_CONFORMANCE_SUITE_(Name, ConcurrencySuite, Factory);    \
   CACHELAB_CONFORMANCE_SUITE_(Name, PersistenceSuite, Factory);    \
+  CACHELAB_CONFORMANCE_SUITE_(Name, RemovalSuite, Factory);        \
   }
 
 #endif  // CACHELAB_CONFORMANCE_BATTERY_H_

@@ -4,7 +4,8 @@
 //   PropertySuite.MatchesTheModelAfterEveryCall  exact policies: every answer, and at each
 //       observation the live keys and statistics, equal ModelCache's;
 //   PropertySuite.KeepsTheInvariants  every policy: a hit returns the last live write; never
-//       above capacity; no key live that was not written; statistics equal what was observed.
+//       above capacity; no key live that was not written; statistics equal what was observed;
+//       (reports_removals) every eviction and expiration counted was reported.
 //   PropertySuite.TheSameSeedEvictsTheSameVictims  bounded engines: two engines with one seed,
 //       given the same calls, hold the same keys after every call.
 //
@@ -80,6 +81,10 @@ void CheckOneSequence(bool with_model) {
   sys.clock = std::make_shared<ManualClock>(absl::FromUnixSeconds(1'700'000'000));
   const CacheOptions options = OptionsFor(setup, sys.clock, /*seed=*/7);
   sys.engine = MakeEngine<Factory>(options);
+  if (setup.caps.reports_removals) {
+    sys.removals = std::make_shared<conformance::Removals>();
+    RC_ASSERT(sys.engine->SetRemovalListener(sys.removals->Listener(sys.removals)).ok());
+  }
   if (with_model) {
     auto model = models::ModelCache<std::string, std::string>::Create(options, setup.caps);
     RC_ASSERT(model.ok());

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "rapidcheck.h"
 #include "rapidcheck/state.h"
+#include "conformance/internal/removals.h"
 #include "reference/cache.h"
 
 namespace cachelab::properties {
@@ -56,6 +57,8 @@ struct System {
   std::map<std::string, Written> shadow;
   uint64_t observed_hits = 0;
   uint64_t observed_misses = 0;
+  // What the engine reported removing (engines that declare reports_removals).
+  std::shared_ptr<conformance::Removals> removals;
 
   const Written* Live(const std::string& key) const {
     auto it = shadow.find(key);
@@ -329,6 +332,14 @@ struct ObserveCall : Command {
     if (!setup.caps.persistent && !setup.caps.multi_process) {
       Require(stats.Balance() == static_cast<int64_t>(*size),
               "insertions - evictions - expirations - removals != size");
+    }
+    if (sys.removals) {
+      const size_t evicted = sys.removals->Keys(RemovalCause::kEvicted).size();
+      const size_t expired = sys.removals->Keys(RemovalCause::kExpired).size();
+      Require(evicted == stats.evictions && expired == stats.expirations,
+              absl::StrCat("removal reports (", evicted, " evicted, ", expired,
+                           " expired) differ from the counters (", stats.evictions, ", ",
+                           stats.expirations, ")"));
     }
   }
   void show(std::ostream& os) const override { os << "Observe()"; }

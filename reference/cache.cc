@@ -4,6 +4,10 @@
 
 namespace cachelab {
 
+absl::string_view RemovalCauseName(RemovalCause cause) {
+  return cause == RemovalCause::kEvicted ? "evicted" : "expired";
+}
+
 absl::string_view PolicyName(EvictionPolicy policy) {
   switch (policy) {
     case EvictionPolicy::kNone:

@@ -44,6 +44,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,7 @@ struct Capabilities {
   bool local_files = false;           // CacheOptions::location is a directory on this machine.
   bool server_evicts = false;         // A server may drop entries under memory pressure, beyond
                                       // this contract (not in the battery's runs).
+  bool reports_removals = false;      // SetRemovalListener is honoured.
   // For kApproximate: the lowest hit ratio the engine promises on the battery's standard
   // workload (conformance/battery.h, kStandardWorkload). Ignored for other policies.
   double min_hit_ratio = 0.0;
@@ -154,6 +156,17 @@ struct CacheOptions {
 absl::Status ValidateOptions(const CacheOptions& options, const Capabilities& capabilities,
                              absl::string_view engine);
 
+// Why an engine removed an entry on its own: the removals its statistics count as evictions
+// and as expirations. (Erase, Clear's live entries and overwrites are the caller's doing.)
+enum class RemovalCause { kEvicted, kExpired };
+
+// Returns "evicted" or "expired".
+absl::string_view RemovalCauseName(RemovalCause cause);
+
+// Told the key and the cause of each eviction and expiration (Cache::SetRemovalListener).
+template <typename K>
+using RemovalListener = std::function<void(const K& key, RemovalCause cause)>;
+
 template <typename K, typename V>
 class Cache {
  public:
@@ -204,6 +217,19 @@ class Cache {
 
   // Returns what this engine declares about itself. Constant for the engine's lifetime.
   virtual Capabilities capabilities() const = 0;
+
+  // From now on, `listener` is called once for every entry this engine evicts or expires (each
+  // removal its statistics count as an eviction or an expiration, however found), with its key
+  // and the cause, in the order removed, on the thread of the call that removed it, before that
+  // call returns and never while the engine holds a lock (the listener may call the engine). A
+  // null listener stops the reports; the last one set wins. Returns kUnimplemented, changing
+  // nothing, unless capabilities().reports_removals. Thread-safe as the engine is.
+  virtual absl::Status SetRemovalListener(RemovalListener<K> listener) {
+    (void)listener;
+    return absl::UnimplementedError(
+        "this engine does not report evictions and expirations (capabilities().reports_removals "
+        "is false); read the eviction and expiration counters of Stats() instead");
+  }
 
   // Batch calls. Each has exactly the effect of the single calls on its elements, in order (a
   // repeated key sees the effect of its earlier occurrences), and the same statistics; engines

@@ -33,6 +33,9 @@ class ForwardingCache : public Cache<K, V> {
   absl::StatusOr<std::vector<K>> Keys() override { return inner_->Keys(); }
   CacheStats Stats() override { return inner_->Stats(); }
   Capabilities capabilities() const override { return inner_->capabilities(); }
+  absl::Status SetRemovalListener(RemovalListener<K> listener) override {
+    return inner_->SetRemovalListener(std::move(listener));
+  }
   // LookupMany and InsertMany are not forwarded: the contract's defaults call this class's
   // Lookup and Insert, so a decorator that overrides those sees batch calls too. A decorator
   // that changes neither may forward them for the inner engine's faster batches.

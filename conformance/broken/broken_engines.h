@@ -162,6 +162,21 @@ class DropsSixthAfterClearCache final : public ForwardingCache<K, V> {
   bool cleared_ = false;
 };
 
+// Reports evictions but not expirations: a listener that tracks what left the cache misses
+// every entry whose TTL ran out.
+template <typename K, typename V>
+class SilentExpirationsCache final : public ForwardingCache<K, V> {
+ public:
+  using ForwardingCache<K, V>::ForwardingCache;
+  absl::Status SetRemovalListener(RemovalListener<K> listener) override {
+    if (!listener) return this->inner().SetRemovalListener(nullptr);
+    return this->inner().SetRemovalListener(
+        [listener = std::move(listener)](const K& key, RemovalCause cause) {
+          if (cause == RemovalCause::kEvicted) listener(key, cause);
+        });
+  }
+};
+
 // ---- Concurrency bugs: each is invisible to a single thread; the stress battery must catch
 // them by what they do. ----
 

@@ -15,6 +15,8 @@ absl::string_view CacheEventKindName(CacheEventKind kind) {
     case CacheEventKind::kSkipped: return "skipped";
     case CacheEventKind::kFallback: return "fallback";
     case CacheEventKind::kRecovered: return "recovered";
+    case CacheEventKind::kEvicted: return "evicted";
+    case CacheEventKind::kExpired: return "expired";
   }
   return "unknown";
 }
@@ -24,6 +26,8 @@ LogLevel LevelOf(CacheEventKind kind) {
     case CacheEventKind::kHit:
     case CacheEventKind::kMiss:
     case CacheEventKind::kLoad:
+    case CacheEventKind::kEvicted:
+    case CacheEventKind::kExpired:
       return LogLevel::kDebug;
     case CacheEventKind::kRecovered:
       return LogLevel::kInfo;
@@ -44,11 +48,19 @@ std::string Describe(const CacheEvent& event) {
     case CacheEventKind::kRecovered:
       absl::StrAppend(&line, " serves from \"", event.engine, "\" again");
       break;
+    case CacheEventKind::kEvicted:
+    case CacheEventKind::kExpired:
+      absl::StrAppend(&line, ": \"", event.engine, "\" dropped \"", event.key, "\"");
+      break;
     default:
       if (!event.engine.empty()) absl::StrAppend(&line, " (", event.engine, ")");
   }
   if (!event.status.ok()) absl::StrAppend(&line, ": ", event.status.ToString());
   return line;
+}
+
+CacheEventKind EventKindOf(RemovalCause cause) {
+  return cause == RemovalCause::kEvicted ? CacheEventKind::kEvicted : CacheEventKind::kExpired;
 }
 
 CacheListener StderrLogger(LogLevel min_level) {

@@ -32,6 +32,7 @@ Capabilities FallbackCapabilities(const std::vector<Capabilities>& engines) {
     meet.multi_process = meet.multi_process && caps.multi_process;
     meet.local_files = meet.local_files && caps.local_files;
     meet.server_evicts = meet.server_evicts || caps.server_evicts;
+    meet.reports_removals = meet.reports_removals && caps.reports_removals;
   }
   if (meet.eviction != EvictionPolicy::kApproximate) meet.min_hit_ratio = 0.0;
   return meet;

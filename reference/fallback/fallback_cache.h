@@ -34,6 +34,12 @@
 // were written meanwhile (then the engine is cleared, as without carrying over). A Clear() while
 // it was down clears it and carries over what was written after the Clear().
 //
+// Removals. If every engine reports removals, so does the chain (SetRemovalListener): the
+// serving engine's evictions and expirations, delivered after the chain's lock is released.
+// With FallbackOptions::removal_events, the listener also gets kEvicted / kExpired events from
+// whichever serving engine reports them. Engines that are not serving report nothing (what
+// reconciling does to them is not counted either).
+//
 // Capabilities: the meet of the engines' declared capabilities (fallback_capabilities below);
 // several different policies meet as kApproximate with no hit-ratio floor. A switch forgets the
 // entries that the new serving engine does not hold: within one serving engine the chain keeps
@@ -92,6 +98,8 @@ struct FallbackOptions {
   bool carry_over = false;
   // The clock probes are timed on (shared ownership); null: the chain's (CacheOptions::clock).
   std::shared_ptr<const Clock> probe_clock;
+  // Also send kEvicted / kExpired events to `listener` where the serving engine reports them.
+  bool removal_events = false;
 };
 
 // True for the statuses that demote the serving engine.
@@ -200,6 +208,7 @@ class FallbackCache final : public Cache<K, V> {
     return Call<std::vector<K>>([&](Cache<K, V>& c) { return c.Keys(); });
   }
   CacheStats Stats() override {
+    ReportScope reports(*this);
     MaybeProbe();
     absl::ReaderMutexLock lock(&mu_);
     CacheStats total = retired_stats_;
@@ -207,6 +216,17 @@ class FallbackCache final : public Cache<K, V> {
     return total;
   }
   Capabilities capabilities() const override { return capabilities_; }
+
+  absl::Status SetRemovalListener(RemovalListener<K> listener) override {
+    if (!capabilities_.reports_removals) return Cache<K, V>::SetRemovalListener(nullptr);
+    absl::MutexLock lock(&mu_);
+    {
+      absl::MutexLock user(&removal_mu_);
+      removal_listener_ = std::move(listener);
+    }
+    Attach(serving_);
+    return absl::OkStatus();
+  }
 
   absl::StatusOr<std::vector<std::optional<V>>> LookupMany(const std::vector<K>& keys) override {
     return Call<std::vector<std::optional<V>>>([&](Cache<K, V>& c) { return c.LookupMany(keys); });
@@ -225,6 +245,7 @@ class FallbackCache final : public Cache<K, V> {
     absl::Duration backoff;
     // Written since it last served, with the deadline written (for carrying over).
     absl::flat_hash_map<K, absl::Time> dirty;
+    bool attached = false;     // reports its removals to the chain
     bool clear_first = false;  // dirty overflowed, Clear() was called, or contents unknown
     bool overflowed = false;   // dirty overflowed: nothing can be carried over
     CacheStats base;           // its counters when it last started serving
@@ -260,12 +281,13 @@ class FallbackCache final : public Cache<K, V> {
           skipped_.push_back({name, opened.status()});
           slot.next_probe = now + slot.backoff;
           slot.backoff = std::min(slot.backoff * 2, fallback_.max_probe);
-          events.push_back({CacheEventKind::kSkipped, fallback_.name, name, opened.status()});
+          events.push_back({CacheEventKind::kSkipped, fallback_.name, name, opened.status(), ""});
         }
       }
       serving_ = 0;
       while (slots_[serving_].cache == nullptr) ++serving_;
       slots_[serving_].base = slots_[serving_].cache->Stats();
+      Attach(serving_);
       for (size_t i = serving_ + 1; i < slots_.size(); ++i) slots_[i].clear_first = true;
       UpdateProbeTime();
     }
@@ -283,6 +305,7 @@ class FallbackCache final : public Cache<K, V> {
   template <typename R, typename F>
   absl::StatusOr<R> WriteWith(absl::Span<const K> keys, F&& f, bool everything = false,
                               std::optional<absl::Duration> ttl = std::nullopt) {
+    ReportScope reports(*this);  // delivers after every lock below is released
     MaybeProbe();
     int retries = fallback_.retries;
     while (true) {
@@ -399,12 +422,14 @@ class FallbackCache final : public Cache<K, V> {
         ++next;
       }
       if (next + 1 == slots_.size()) (void)Reconcile(next);  // memory: cannot fail
+      Detach(serving_);
       serving_ = next;
       slots_[next].base = slots_[next].cache->Stats();
+      Attach(next);
       ++generation_;
       switches_.fetch_add(1, std::memory_order_relaxed);
       UpdateProbeTime();
-      event = {CacheEventKind::kFallback, fallback_.name, engines_[next].name, why};
+      event = {CacheEventKind::kFallback, fallback_.name, engines_[next].name, why, ""};
     }
     fallback_.listener(event);
     return true;
@@ -432,11 +457,13 @@ class FallbackCache final : public Cache<K, V> {
         Slot& slot = slots_[i];
         if (now < slot.next_probe) continue;
         if (Healthy(i) && Recover(i)) {
+          Detach(serving_);
           serving_ = i;
           slot.base = slot.cache->Stats();
+          Attach(i);
           ++generation_;
           switches_.fetch_add(1, std::memory_order_relaxed);
-          event = CacheEvent{CacheEventKind::kRecovered, fallback_.name, engines_[i].name, {}};
+          event = CacheEvent{CacheEventKind::kRecovered, fallback_.name, engines_[i].name, {}, ""};
           break;
         }
         slot.next_probe = now + slot.backoff;
@@ -472,6 +499,67 @@ class FallbackCache final : public Cache<K, V> {
     return slot.cache->Size().ok();
   }
 
+  // ---- Removal reports. An engine reports on the thread of the chain's call, while the chain
+  // holds mu_; a ReportScope collects them there and delivers them when the call is done. ----
+  struct Removal {
+    K key;
+    RemovalCause cause;
+    size_t engine;
+  };
+  class ReportScope {
+   public:
+    explicit ReportScope(FallbackCache& chain) : chain_(chain), outer_(sink_) { sink_ = &list_; }
+    ~ReportScope() {
+      sink_ = outer_;
+      for (const Removal& removal : list_) chain_.Deliver(removal);
+    }
+    ReportScope(const ReportScope&) = delete;
+    ReportScope& operator=(const ReportScope&) = delete;
+
+   private:
+    FallbackCache& chain_;
+    std::vector<Removal>* const outer_;  // a chain nested in this one's call
+    std::vector<Removal> list_;
+  };
+  static inline thread_local std::vector<Removal>* sink_ = nullptr;
+
+  bool Reporting() {
+    absl::MutexLock lock(&removal_mu_);
+    return removal_listener_ != nullptr || fallback_.removal_events;
+  }
+  // Slot `i` starts serving: its removals are reported (if anyone listens).
+  void Attach(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!Reporting() || slots_[i].attached) return;
+    slots_[i].attached =
+        slots_[i]
+            .cache
+            ->SetRemovalListener([this, i](const K& key, RemovalCause cause) {
+              if (sink_ != nullptr) {
+                sink_->push_back({key, cause, i});
+              } else {
+                Deliver({key, cause, i});
+              }
+            })
+            .ok();
+  }
+  void Detach(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!slots_[i].attached) return;
+    (void)slots_[i].cache->SetRemovalListener(nullptr);
+    slots_[i].attached = false;
+  }
+  void Deliver(const Removal& removal) {
+    RemovalListener<K> listener;
+    {
+      absl::MutexLock lock(&removal_mu_);
+      listener = removal_listener_;
+    }
+    if (listener) listener(removal.key, removal.cause);
+    if (fallback_.removal_events) {
+      fallback_.listener({EventKindOf(removal.cause), fallback_.name, engines_[removal.engine].name,
+                          {}, KeyPreview(removal.key)});
+    }
+  }
+
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
   const std::vector<FallbackEngine<K, V>> engines_;
@@ -492,6 +580,8 @@ class FallbackCache final : public Cache<K, V> {
   absl::Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::atomic<int64_t> next_probe_{kNever};
   std::atomic<uint64_t> switches_{0};
+  absl::Mutex removal_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  RemovalListener<K> removal_listener_ ABSL_GUARDED_BY(removal_mu_);
 };
 
 }  // namespace cachelab

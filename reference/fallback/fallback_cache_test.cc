@@ -67,7 +67,9 @@ class FallbackTest : public ::testing::Test {
     redis.command_timeout = absl::Milliseconds(300);
     FallbackEngine<std::string, std::string> engine{
         "redis", RedisCache<std::string, std::string>::Declared(), [this, redis] {
-          return RedisCache<std::string, std::string>::Open(options_, redis);
+          CacheOptions remote = options_;
+          remote.capacity.reset();  // a capacity bounds the memory tail only
+          return RedisCache<std::string, std::string>::Open(remote, redis);
         }};
     auto chain = Chain::Open({engine}, options_, fallback_);
     EXPECT_TRUE(chain.ok()) << chain.status();
@@ -330,6 +332,60 @@ TEST_F(FallbackTest, StatisticsAddUpAcrossASwitch) {
   EXPECT_EQ(stats.hits, 1u);
   EXPECT_EQ(stats.misses, 1u);
   EXPECT_EQ(stats.insertions, 2u);
+}
+
+// A chain whose engines all report removals reports the serving engine's, to its removal
+// listener and (removal_events) as events naming the engine and the key.
+TEST_F(FallbackTest, ReportsTheServingEnginesEvictionsAndExpirations) {
+  options_.capacity = 2;
+  fallback_.removal_events = true;
+  FallbackEngine<std::string, std::string> lfu{
+      "lfu", MemoryEngineCapabilities(MemoryEngine::kLfu),
+      [this] { return NewMemoryCache<std::string, std::string>(MemoryEngine::kLfu, options_); }};
+  auto chain = Chain::Open({lfu}, options_, fallback_);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  ASSERT_TRUE((*chain)->capabilities().reports_removals);
+  std::vector<std::pair<std::string, RemovalCause>> reported;
+  ASSERT_TRUE((*chain)
+                  ->SetRemovalListener([&](const std::string& key, RemovalCause cause) {
+                    EXPECT_EQ((*chain)->Size().value_or(99), 2u) << "called with a lock held?";
+                    reported.emplace_back(key, cause);
+                  })
+                  .ok());
+  ASSERT_TRUE((*chain)->Insert("a", "1").ok());
+  ASSERT_TRUE((*chain)->InsertWithTtl("b", "2", absl::Seconds(1)).ok());
+  ASSERT_TRUE((*chain)->Insert("c", "3").ok());  // evicts a (LFU ties: least recent)
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE((*chain)->Insert("d", "4").ok());  // b expired: purged, no eviction
+  using R = std::pair<std::string, RemovalCause>;
+  EXPECT_EQ(reported, (std::vector<R>{{"a", RemovalCause::kEvicted}, {"b", RemovalCause::kExpired}}));
+  std::vector<std::string> described;
+  for (const CacheEvent& event : recorder_.events) {
+    if (event.kind == CacheEventKind::kEvicted || event.kind == CacheEventKind::kExpired) {
+      described.push_back(Describe(event));
+    }
+  }
+  EXPECT_EQ(described, (std::vector<std::string>{"evicted: \"test\": \"lfu\" dropped \"a\"",
+                                                 "expired: \"test\": \"lfu\" dropped \"b\""}));
+}
+
+// With Redis first, the chain cannot promise removal reports; with removal_events it still
+// sends them from the memory tail once that serves.
+TEST_F(FallbackTest, RemovalEventsComeFromWhicheverServingEngineReportsThem) {
+  options_.capacity = 1;
+  fallback_.removal_events = true;
+  auto server = StartRedis();
+  auto chain = Open(server->port());
+  EXPECT_EQ(chain->SetRemovalListener([](const std::string&, RemovalCause) {}).code(),
+            absl::StatusCode::kUnimplemented);
+  server->Stop();
+  ASSERT_TRUE(chain->Insert("a", "1").ok());
+  ASSERT_EQ(chain->Serving(), "memory");
+  ASSERT_TRUE(chain->Insert("b", "2").ok());
+  ASSERT_EQ(recorder_.Kinds(),
+            (std::vector<CacheEventKind>{CacheEventKind::kFallback, CacheEventKind::kEvicted}));
+  EXPECT_EQ(recorder_.events[1].engine, "memory");
+  EXPECT_EQ(recorder_.events[1].key, "a");
 }
 
 TEST_F(FallbackTest, CapabilitiesAreTheMeetOfTheEngines) {

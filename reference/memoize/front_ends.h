@@ -293,6 +293,7 @@ auto Ucache(F f, const MemoizeOptions& options, UcacheNeeds needs = {},
   FallbackOptions fallback;
   fallback.name = named.name;
   fallback.listener = options.listener;
+  fallback.removal_events = options.listener != nullptr;
   auto chain = FallbackCache<std::string, Value>::Open(
       memoize_internal::UcacheEngines<Value>(*plan, options, named.name, servers),
       memoize_internal::EngineOptions(options, ""), std::move(fallback));

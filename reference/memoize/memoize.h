@@ -239,6 +239,13 @@ class Memoized final : public MemoizedBase {
         listener_(options.listener),
         error_ttl_(options.error_ttl),
         clock_(options.clock ? options.clock : DefaultClock()) {
+    // Evictions and expirations, where the engine reports them (a ucache chain sends its own:
+    // FallbackOptions::removal_events).
+    if (listener_ && engine_name_ != "ucache") {
+      (void)engine_->SetRemovalListener([this](const Key& key, RemovalCause cause) {
+        Emit(EventKindOf(cause), {}, KeyPreview(key));
+      });
+    }
     MemoizeRegistry::Global().Add(this);
   }
   ~Memoized() override { MemoizeRegistry::Global().Remove(this); }
@@ -404,8 +411,8 @@ class Memoized final : public MemoizedBase {
     errors_.erase(key);
   }
 
-  void Emit(CacheEventKind kind, absl::Status status) {
-    if (listener_) listener_({kind, name_, engine_name_, std::move(status)});
+  void Emit(CacheEventKind kind, absl::Status status, std::string key = "") {
+    if (listener_) listener_({kind, name_, engine_name_, std::move(status), std::move(key)});
   }
 
   const std::unique_ptr<Cache<Key, Value>> engine_;

@@ -255,6 +255,36 @@ TEST(MemoizeTest, TheListenerSeesHitsMissesLoadsAndErrors) {
   EXPECT_EQ(kinds, (std::vector<K>{K::kMiss, K::kLoad, K::kHit, K::kMiss, K::kLoadError}));
 }
 
+// Evictions and expirations reach the listener with their cause where the engine reports them
+// (the exact policies' memory engines), named by the function.
+TEST(MemoizeTest, TheListenerSeesEvictionsAndExpirationsWithTheirCause) {
+  auto clock = std::make_shared<ManualClock>();
+  std::vector<CacheEvent> removals;
+  MemoizeOptions options;
+  options.name = "squares";
+  options.policy = "lru";
+  options.maxsize = 2;
+  options.ttl = absl::Seconds(5);
+  options.clock = clock;
+  options.listener = [&](const CacheEvent& event) {
+    if (event.kind == CacheEventKind::kEvicted || event.kind == CacheEventKind::kExpired) {
+      removals.push_back(event);
+    }
+  };
+  auto f = Mcache([](int x) { return x * x; }, options);
+  ASSERT_TRUE(f.ok());
+  for (int x : {1, 2, 3}) (void)(**f)(x);  // 3 evicts 1
+  ASSERT_EQ(removals.size(), 1u);
+  EXPECT_EQ(removals[0].kind, CacheEventKind::kEvicted);
+  EXPECT_EQ(removals[0].source, "squares");
+  clock->Advance(absl::Seconds(5));
+  (void)(**f)(2);  // expired: found by this call
+  ASSERT_EQ(removals.size(), 2u);
+  EXPECT_EQ(removals[1].kind, CacheEventKind::kExpired);
+  EXPECT_EQ(LevelOf(CacheEventKind::kEvicted), LogLevel::kDebug);
+  EXPECT_EQ((**f).Stats().hits, 0u);
+}
+
 struct Account {
   int balance;
   int Plus(int x) const { return balance + x; }

@@ -27,6 +27,7 @@ Capabilities MemoryEngineCapabilities(MemoryEngine engine) {
   caps.per_entry_ttl = true;
   caps.default_ttl = true;
   caps.thread_safe = true;
+  caps.reports_removals = true;
   switch (engine) {
     case MemoryEngine::kLru:
     case MemoryEngine::kTlru:

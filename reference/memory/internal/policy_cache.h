@@ -6,6 +6,8 @@
 // Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
 // Cost: a call reads the clock only if an entry it touches has a deadline (or the engine gives
 // plain inserts one); a hit allocates nothing unless copying V does.
+// Removal reports (SetRemovalListener): collected while the call holds the lock, delivered by
+// the same call after it lets go; nothing is collected while no listener is set.
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 
@@ -38,7 +40,7 @@ class PolicyCache final : public Cache<K, V> {
         order_(options.seed) {}
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     auto it = FindLive(key, now);
     if (it == map_.end()) {
@@ -51,7 +53,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::Status Insert(const K& key, V value) override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     PlainInsert(key, std::move(value), now);
     return absl::OkStatus();
@@ -61,7 +63,7 @@ class PolicyCache final : public Cache<K, V> {
   absl::StatusOr<std::vector<std::optional<V>>> LookupMany(const std::vector<K>& keys) override {
     std::vector<std::optional<V>> values;
     values.reserve(keys.size());
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     for (const K& key : keys) {
       auto it = FindLive(key, now);
@@ -78,7 +80,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::Status InsertMany(std::vector<std::pair<K, V>> entries) override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     for (auto& [key, value] : entries) PlainInsert(key, std::move(value), now);
     return absl::OkStatus();
@@ -89,14 +91,14 @@ class PolicyCache final : public Cache<K, V> {
       return absl::InvalidArgumentError(
           "InsertWithTtl: ttl must not be negative; use 0 for an entry that is already expired");
     }
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     Store(key, std::move(value), now.Get() + ttl, now);
     return absl::OkStatus();
   }
 
   absl::StatusOr<bool> Erase(const K& key) override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     auto it = FindLive(key, now);
     if (it == map_.end()) return false;
@@ -106,7 +108,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::Status Clear() override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
     stats_.removals += map_.size();
@@ -117,7 +119,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   absl::StatusOr<size_t> Size() override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
     return map_.size();
@@ -126,7 +128,7 @@ class PolicyCache final : public Cache<K, V> {
   std::optional<size_t> Capacity() const override { return capacity_; }
 
   absl::StatusOr<std::vector<K>> Keys() override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
     std::vector<K> keys;
@@ -136,7 +138,7 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   CacheStats Stats() override {
-    MutexLock lock(&mu_);
+    Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
     return stats_;
@@ -144,7 +146,41 @@ class PolicyCache final : public Cache<K, V> {
 
   Capabilities capabilities() const override { return capabilities_; }
 
+  absl::Status SetRemovalListener(RemovalListener<K> listener) override {
+    MutexLock lock(&mu_);
+    listener_ = std::move(listener);
+    return absl::OkStatus();
+  }
+
  private:
+  // One call's hold on mu_. What the call evicts or expires is collected while it holds the
+  // lock and reported to the listener after it lets go, so the listener may call back in.
+  class ABSL_SCOPED_LOCKABLE Call {
+   public:
+    explicit Call(PolicyCache& cache) ABSL_EXCLUSIVE_LOCK_FUNCTION(cache.mu_) : cache_(cache) {
+      cache_.mu_.Lock();
+      cache_.removed_ = &removed_;
+    }
+    ~Call() ABSL_UNLOCK_FUNCTION() {
+      cache_.removed_ = nullptr;
+      RemovalListener<K> listener;
+      if (!removed_.empty()) listener = cache_.listener_;
+      cache_.mu_.Unlock();
+      for (const auto& [key, cause] : removed_) listener(key, cause);
+    }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+   private:
+    PolicyCache& cache_;
+    std::vector<std::pair<K, RemovalCause>> removed_;
+  };
+
+  // Notes, for the listener if there is one, that `key` is about to be removed for `cause`.
+  void Report(const K& key, RemovalCause cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (listener_ && removed_ != nullptr) removed_->emplace_back(key, cause);
+  }
+
   struct Entry {
     V value;
     absl::Time deadline;
@@ -171,6 +207,7 @@ class PolicyCache final : public Cache<K, V> {
     auto it = map_.find(key);
     if (it != map_.end() && it->second.deadline != absl::InfiniteFuture() &&
         it->second.deadline <= now.Get()) {
+      Report(it->first, RemovalCause::kExpired);
       Remove(it);
       ++stats_.expirations;
       return map_.end();
@@ -210,7 +247,9 @@ class PolicyCache final : public Cache<K, V> {
     if (capacity_.has_value() && map_.size() >= *capacity_) {
       PurgeExpired(now);
       if (map_.size() >= *capacity_) {
-        Remove(map_.find(*order_.Victim()));
+        auto victim = map_.find(*order_.Victim());
+        Report(victim->first, RemovalCause::kEvicted);
+        Remove(victim);
         ++stats_.evictions;
       }
     }
@@ -238,7 +277,9 @@ class PolicyCache final : public Cache<K, V> {
 
   void PurgeExpired(Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (!expiry_.empty() && expiry_.begin()->first <= now.Get()) {
-      Remove(map_.find(*expiry_.begin()->second));
+      auto expired = map_.find(*expiry_.begin()->second);
+      Report(expired->first, RemovalCause::kExpired);
+      Remove(expired);
       ++stats_.expirations;
     }
   }
@@ -255,6 +296,9 @@ class PolicyCache final : public Cache<K, V> {
   absl::btree_set<std::pair<absl::Time, const K*>> expiry_ ABSL_GUARDED_BY(mu_);
   Order order_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  RemovalListener<K> listener_ ABSL_GUARDED_BY(mu_);
+  // The current call's list of removals to report (set while a Call holds mu_).
+  std::vector<std::pair<K, RemovalCause>>* removed_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace cachelab::internal

@@ -272,6 +272,29 @@ absl::Status ValidateUcache(const MemoizeOptions& options, const UcacheNeeds& ne
 
 }  // namespace memoize_internal
 
+// Which of ucache's engines ("memcached", "redis", "sqlite", "files", "fast", in that order)
+// can be opened here with `options` (their location under options.location) and `servers`, and
+// why not (the seeds' get_available_backends). Each is opened and closed again; sqlite and files
+// create their directories under options.location, and are reported unusable with the reason
+// when it is empty or cannot be created.
+template <typename Value = std::string>
+std::vector<EngineAvailability> UcacheAvailableEngines(const MemoizeOptions& options,
+                                                       UcacheServers servers = {}) {
+  MemoizeOptions named = options;
+  if (named.name.empty()) named.name = "available-engines";
+  // The disk engines live in subdirectories of the location, prepared as Ucache does; without
+  // a usable location they are not tried (an empty one would put them at the root).
+  const absl::Status disk = memoize_internal::ValidateUcache(named, {}, {"sqlite", "files"});
+  std::vector<std::string> plan = {"memcached", "redis", "sqlite", "files", "fast"};
+  if (!disk.ok()) plan = {"memcached", "redis", "fast"};
+  std::vector<EngineAvailability> found =
+      AvailableEngines(memoize_internal::UcacheEngines<Value>(plan, named, named.name, servers));
+  if (!disk.ok()) {
+    found.insert(found.begin() + 2, {{"sqlite", disk}, {"files", disk}});
+  }
+  return found;
+}
+
 // The universal front-end: a FallbackCache over the engines UcachePlan(needs) names, ending in a
 // memory LRU of maxsize entries. Its engine() is the chain (FallbackCache: Serving(), Skipped()).
 // Fallback events go to options.listener, or to StderrLogger() if none is given.

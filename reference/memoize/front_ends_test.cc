@@ -224,6 +224,33 @@ TEST(UcacheTest, FallsBackToMemoryWhenNoServerAnswers) {
   EXPECT_EQ(skipped, (std::vector<std::string>{"memcached", "redis"}));
 }
 
+TEST(UcacheTest, AvailableEnginesSaysWhichOpenHereAndWhyNot) {
+  auto port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  auto redis = testing::SharedRedisServer();
+  ASSERT_TRUE(redis.ok());
+  const std::vector<EngineAvailability> available =
+      UcacheAvailableEngines(At("ucache-available"), UcacheServers{(*redis)->port(), *port});
+  std::vector<std::string> names, usable;
+  for (const EngineAvailability& engine : available) {
+    names.push_back(engine.engine);
+    if (engine.status.ok()) usable.push_back(engine.engine);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"memcached", "redis", "sqlite", "files", "fast"}));
+  EXPECT_EQ(usable, (std::vector<std::string>{"redis", "sqlite", "files", "fast"}));
+  EXPECT_EQ(available[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(available[0].status.message().find(std::to_string(*port)), std::string::npos)
+      << available[0].status;
+  MemoizeOptions nowhere = At("ucache-available");
+  nowhere.location.clear();
+  const auto without_location = UcacheAvailableEngines(nowhere, UcacheServers{*port, *port});
+  EXPECT_FALSE(without_location[2].status.ok()) << "sqlite opened without a location";
+  EXPECT_FALSE(without_location[3].status.ok()) << "files opened without a location";
+  EXPECT_NE(without_location[2].status.message().find("location"), std::string::npos)
+      << without_location[2].status;
+  EXPECT_TRUE(without_location[4].status.ok());
+}
+
 TEST(UcacheTest, PersistentResultsGoToSqliteInTheLocation) {
   auto f = Ucache([](std::string s) { return s; }, At("ucache-disk"), {.persistent = true});
   ASSERT_TRUE(f.ok()) << f.status();

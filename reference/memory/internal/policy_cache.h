@@ -7,7 +7,8 @@
 // Cost: a call reads the clock only if an entry it touches has a deadline (or the engine gives
 // plain inserts one); a hit allocates nothing unless copying V does.
 // Removal reports (SetRemovalListener): collected while the call holds the lock, delivered by
-// the same call after it lets go; nothing is collected while no listener is set.
+// the same call after it lets go; nothing is collected while no listener is set, and a call
+// with nothing to report pays one extra load.
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/node_hash_map.h"
@@ -149,36 +151,44 @@ class PolicyCache final : public Cache<K, V> {
   absl::Status SetRemovalListener(RemovalListener<K> listener) override {
     MutexLock lock(&mu_);
     listener_ = std::move(listener);
+    reporting_ = listener_ != nullptr;
     return absl::OkStatus();
   }
 
  private:
-  // One call's hold on mu_. What the call evicts or expires is collected while it holds the
-  // lock and reported to the listener after it lets go, so the listener may call back in.
+  // One call's hold on mu_. What the call evicts or expires is collected in pending_ while it
+  // holds the lock and reported to the listener after it lets go, so the listener may call back
+  // in. Without removals to report, this is a plain lock.
   class ABSL_SCOPED_LOCKABLE Call {
    public:
     explicit Call(PolicyCache& cache) ABSL_EXCLUSIVE_LOCK_FUNCTION(cache.mu_) : cache_(cache) {
       cache_.mu_.Lock();
-      cache_.removed_ = &removed_;
     }
     ~Call() ABSL_UNLOCK_FUNCTION() {
-      cache_.removed_ = nullptr;
-      RemovalListener<K> listener;
-      if (!removed_.empty()) listener = cache_.listener_;
-      cache_.mu_.Unlock();
-      for (const auto& [key, cause] : removed_) listener(key, cause);
+      if (ABSL_PREDICT_TRUE(!cache_.reporting_ || cache_.pending_.empty())) {
+        cache_.mu_.Unlock();
+      } else {
+        cache_.ReportAndUnlock();
+      }
     }
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
 
    private:
     PolicyCache& cache_;
-    std::vector<std::pair<K, RemovalCause>> removed_;
   };
+
+  [[gnu::noinline]] void ReportAndUnlock() ABSL_UNLOCK_FUNCTION(mu_) {
+    std::vector<std::pair<K, RemovalCause>> removed;
+    removed.swap(pending_);
+    RemovalListener<K> listener = listener_;
+    mu_.Unlock();
+    for (const auto& [key, cause] : removed) listener(key, cause);
+  }
 
   // Notes, for the listener if there is one, that `key` is about to be removed for `cause`.
   void Report(const K& key, RemovalCause cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (listener_ && removed_ != nullptr) removed_->emplace_back(key, cause);
+    if (reporting_) pending_.emplace_back(key, cause);
   }
 
   struct Entry {
@@ -291,14 +301,15 @@ class PolicyCache final : public Cache<K, V> {
   const Ttu ttu_;
 
   Mutex mu_;
+  bool reporting_ ABSL_GUARDED_BY(mu_) = false;  // a listener is set (beside mu_: read per call)
   Map map_ ABSL_GUARDED_BY(mu_);
   // (deadline, key) of every entry that has one, soonest first.
   absl::btree_set<std::pair<absl::Time, const K*>> expiry_ ABSL_GUARDED_BY(mu_);
   Order order_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
   RemovalListener<K> listener_ ABSL_GUARDED_BY(mu_);
-  // The current call's list of removals to report (set while a Call holds mu_).
-  std::vector<std::pair<K, RemovalCause>>* removed_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // What the current call removed, to report when it lets go of mu_.
+  std::vector<std::pair<K, RemovalCause>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cachelab::internal

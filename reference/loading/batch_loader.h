@@ -103,9 +103,12 @@ struct FetchOptions {
   std::stop_token stop;  // cancels the fetch when requested
 };
 
+// Counted per fetch over its distinct keys (a duplicate counts once). A key refused by the
+// validator is neither a hit nor a miss; a failed key (refused, failed by the provider, timed
+// out or cancelled) is counted in failed_keys.
 struct BatchStats {
-  uint64_t hits = 0;            // distinct keys answered by the cache
-  uint64_t misses = 0;          // distinct keys the cache lacked
+  uint64_t hits = 0;            // distinct keys answered by the cache (a cached absence too)
+  uint64_t misses = 0;          // distinct valid keys the cache lacked
   uint64_t provider_calls = 0;  // batches sent to the provider
   uint64_t provider_keys = 0;   // keys sent to the provider, over all calls
   uint64_t largest_call = 0;    // most keys in one provider call

@@ -1,12 +1,15 @@
 #include "reference/loading/batch_loader.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "reference/loading/testing/fake_source.h"
 #include "reference/memory/memory_cache.h"
@@ -25,10 +28,31 @@ std::string Show(const Answer<std::string>& answer) {
   return answer->has_value() ? **answer : "none";
 }
 
+std::string Show(const BatchStats& stats) {
+  return absl::StrCat("hits=", stats.hits, " misses=", stats.misses,
+                      " provider_calls=", stats.provider_calls,
+                      " provider_keys=", stats.provider_keys,
+                      " largest_call=", stats.largest_call, " failed_keys=", stats.failed_keys);
+}
+
 class BatchLoaderTest : public ::testing::Test {
  protected:
   // Asynchronous providers answer from this pool; joined before the fixture's state goes.
   ~BatchLoaderTest() override { provider_pool_.join(); }
+
+  // Every test that makes a loader asserts all of its counters (ExpectStats), as Caffeine
+  // validates its caches after every test: a counter no test looks at is a counter that can
+  // silently go wrong.
+  void TearDown() override {
+    if (made_) {
+      EXPECT_TRUE(stats_checked_)
+          << "the test made a loader but did not assert its statistics with ExpectStats";
+    }
+  }
+  void ExpectStats(const Loader& loader, const BatchStats& expected) {
+    stats_checked_ = true;
+    EXPECT_EQ(Show(loader.Stats()), Show(expected));
+  }
 
   // A synchronous batch provider that records every batch it receives.
   Provider RecordingBatch(size_t max_batch_size) {
@@ -48,6 +72,7 @@ class BatchLoaderTest : public ::testing::Test {
     cache_options.capacity = 1000;
     cache_ = *NewMemoryCache<std::string, std::optional<std::string>>(MemoryEngine::kLru,
                                                                        cache_options);
+    made_ = true;
     return *Loader::Create(cache_, std::move(provider), options, std::move(validate));
   }
   std::vector<Keys> Batches() {
@@ -75,6 +100,8 @@ class BatchLoaderTest : public ::testing::Test {
   std::shared_ptr<Cache<std::string, std::optional<std::string>>> cache_;
   Mutex mu_;
   std::vector<Keys> batches_ ABSL_GUARDED_BY(mu_);
+  bool made_ = false;
+  bool stats_checked_ = false;
 };
 
 TEST_F(BatchLoaderTest, ResultsComeInInputOrderAndDuplicatesAreAnsweredAtEachPosition) {
@@ -85,6 +112,7 @@ TEST_F(BatchLoaderTest, ResultsComeInInputOrderAndDuplicatesAreAnsweredAtEachPos
   EXPECT_EQ(shown, (Keys{"b=v:b", "a=v:a", "b=v:b", "miss1=none", "a=v:a"}));
   EXPECT_EQ(Batches(), (std::vector<Keys>{{"b", "a", "miss1"}}));
   EXPECT_EQ(result.ToMap().size(), 3u);
+  ExpectStats(*loader, {.hits = 0, .misses = 3, .provider_calls = 1, .provider_keys = 3, .largest_call = 3, .failed_keys = 0});
 }
 
 TEST_F(BatchLoaderTest, BatchesFollowFirstOccurrenceOrderUpToTheMaximumSize) {
@@ -93,16 +121,14 @@ TEST_F(BatchLoaderTest, BatchesFollowFirstOccurrenceOrderUpToTheMaximumSize) {
   auto loader = Make(RecordingBatch(100), options);
   (void)loader->FetchAll({"c", "a", "b", "a", "d", "e", "c", "f"});
   EXPECT_EQ(Batches(), (std::vector<Keys>{{"c", "a"}, {"b", "d"}, {"e", "f"}}));
-  const BatchStats stats = loader->Stats();
-  EXPECT_EQ(stats.provider_calls, 3u);
-  EXPECT_EQ(stats.provider_keys, 6u);
-  EXPECT_EQ(stats.largest_call, 2u);
+  ExpectStats(*loader, {.hits = 0, .misses = 6, .provider_calls = 3, .provider_keys = 6, .largest_call = 2, .failed_keys = 0});
 }
 
 TEST_F(BatchLoaderTest, TheProvidersOwnMaximumAlsoBoundsBatches) {
   auto loader = Make(RecordingBatch(1));
   (void)loader->FetchAll({"x", "y"});
   EXPECT_EQ(Batches(), (std::vector<Keys>{{"x"}, {"y"}}));
+  ExpectStats(*loader, {.hits = 0, .misses = 2, .provider_calls = 2, .provider_keys = 2, .largest_call = 1, .failed_keys = 0});
 }
 
 TEST_F(BatchLoaderTest, CachedKeysAndCachedNullsNeverReachTheProvider) {
@@ -113,7 +139,7 @@ TEST_F(BatchLoaderTest, CachedKeysAndCachedNullsNeverReachTheProvider) {
   EXPECT_EQ(Show(result.items[0].answer), "cached a");
   EXPECT_EQ(Show(result.items[1].answer), "none");
   EXPECT_EQ(Batches(), (std::vector<Keys>{{"miss1"}, {"b"}}));
-  EXPECT_EQ(loader->Stats().hits, 2u);
+  ExpectStats(*loader, {.hits = 2, .misses = 2, .provider_calls = 2, .provider_keys = 2, .largest_call = 1, .failed_keys = 0});  // a and the cached absence of miss1
 }
 
 TEST_F(BatchLoaderTest, OneFailingKeyFailsAloneAndIsNotCached) {
@@ -131,7 +157,7 @@ TEST_F(BatchLoaderTest, OneFailingKeyFailsAloneAndIsNotCached) {
   EXPECT_EQ(*cache_->Lookup("bad1"), std::nullopt);
   (void)loader->FetchAll({"bad1"});
   EXPECT_EQ(Batches().back(), Keys{"bad1"}) << "a failure must be asked again";
-  EXPECT_EQ(loader->Stats().failed_keys, 3u);
+  ExpectStats(*loader, {.hits = 0, .misses = 5, .provider_calls = 2, .provider_keys = 5, .largest_call = 4, .failed_keys = 3});
 }
 
 TEST_F(BatchLoaderTest, AWholeBatchErrorFailsOnlyThatBatch) {
@@ -150,6 +176,7 @@ TEST_F(BatchLoaderTest, AWholeBatchErrorFailsOnlyThatBatch) {
   std::vector<std::string> shown;
   for (const auto& item : result.items) shown.push_back(Show(item.answer));
   EXPECT_EQ(shown, (Keys{"v:a", "v:b", "error: shard down", "error: shard down", "v:e"}));
+  ExpectStats(*loader, {.hits = 0, .misses = 5, .provider_calls = 3, .provider_keys = 5, .largest_call = 2, .failed_keys = 2});
 }
 
 TEST_F(BatchLoaderTest, AnAnswerOfTheWrongLengthIsAnInternalErrorForTheBatch) {
@@ -161,6 +188,7 @@ TEST_F(BatchLoaderTest, AnAnswerOfTheWrongLengthIsAnInternalErrorForTheBatch) {
   const Loader::Result result = loader->FetchAll({"a", "b"});
   EXPECT_EQ(result.items[1].answer.status().code(), absl::StatusCode::kInternal);
   EXPECT_TRUE(absl::StrContains(result.items[1].answer.status().message(), "answered 1 keys"));
+  ExpectStats(*loader, {.hits = 0, .misses = 2, .provider_calls = 1, .provider_keys = 2, .largest_call = 2, .failed_keys = 2});
 }
 
 TEST_F(BatchLoaderTest, InvalidKeysFailWithoutReachingTheProvider) {
@@ -170,6 +198,7 @@ TEST_F(BatchLoaderTest, InvalidKeysFailWithoutReachingTheProvider) {
   const Loader::Result result = loader->FetchAll({"a", "", "b"});
   EXPECT_EQ(result.items[1].answer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Batches(), (std::vector<Keys>{{"a", "b"}}));
+  ExpectStats(*loader, {.hits = 0, .misses = 2, .provider_calls = 1, .provider_keys = 2, .largest_call = 2, .failed_keys = 1});  // a refused key is neither a hit nor a miss
 }
 
 TEST_F(BatchLoaderTest, FetchEachReportsEveryDistinctKeyOnceThenCompletesOnce) {
@@ -188,12 +217,14 @@ TEST_F(BatchLoaderTest, FetchEachReportsEveryDistinctKeyOnceThenCompletesOnce) {
   EXPECT_EQ(done.get_future().get().items.size(), 4u);
   EXPECT_EQ(keys_seen.load(), 3);
   EXPECT_EQ(completions.load(), 1);
+  ExpectStats(*loader, {.hits = 0, .misses = 3, .provider_calls = 3, .provider_keys = 3, .largest_call = 1, .failed_keys = 1});
 }
 
 TEST_F(BatchLoaderTest, AnEmptyFetchCompletesAtOnce) {
   auto loader = Make(RecordingBatch(10));
   EXPECT_TRUE(loader->FetchAll({}).items.empty());
   EXPECT_TRUE(Batches().empty());
+  ExpectStats(*loader, {.hits = 0, .misses = 0, .provider_calls = 0, .provider_keys = 0, .largest_call = 0, .failed_keys = 0});
 }
 
 TEST_F(BatchLoaderTest, TimeoutSettlesOpenKeysInOrderAndStopsTheProvider) {
@@ -207,6 +238,7 @@ TEST_F(BatchLoaderTest, TimeoutSettlesOpenKeysInOrderAndStopsTheProvider) {
   EXPECT_EQ(Show(result.items[1].answer), "c");
   EXPECT_EQ(result.items[2].answer.status().code(), absl::StatusCode::kDeadlineExceeded);
   stopped.get_future().wait();
+  ExpectStats(*loader, {.hits = 1, .misses = 2, .provider_calls = 1, .provider_keys = 2, .largest_call = 2, .failed_keys = 2});
 }
 
 TEST_F(BatchLoaderTest, StopTokenCancelsTheFetch) {
@@ -219,6 +251,7 @@ TEST_F(BatchLoaderTest, StopTokenCancelsTheFetch) {
   source.request_stop();
   EXPECT_EQ(pending.get().items[0].answer.status().code(), absl::StatusCode::kCancelled);
   stopped.get_future().wait();
+  ExpectStats(*loader, {.hits = 0, .misses = 1, .provider_calls = 1, .provider_keys = 1, .largest_call = 1, .failed_keys = 1});
 }
 
 TEST_F(BatchLoaderTest, AsioCancellationCancelsTheFetch) {
@@ -233,6 +266,7 @@ TEST_F(BatchLoaderTest, AsioCancellationCancelsTheFetch) {
   const Loader::Result result = done.get_future().get();
   EXPECT_EQ(result.AggregateError().code(), absl::StatusCode::kCancelled);
   stopped.get_future().wait();
+  ExpectStats(*loader, {.hits = 0, .misses = 2, .provider_calls = 1, .provider_keys = 2, .largest_call = 2, .failed_keys = 2});
 }
 
 TEST_F(BatchLoaderTest, CoroutineFormGivesTheSameResult) {
@@ -252,6 +286,7 @@ TEST_F(BatchLoaderTest, CoroutineFormGivesTheSameResult) {
   ASSERT_EQ(result.items.size(), 2u);
   EXPECT_EQ(Show(result.items[0].answer), "v:q");
   EXPECT_EQ(Show(result.items[1].answer), "none");
+  ExpectStats(*loader, {.hits = 0, .misses = 2, .provider_calls = 2, .provider_keys = 2, .largest_call = 1, .failed_keys = 0});
   loader.reset();
   provider_pool_.join();  // its threads post to `io`, which must outlive them
 }
@@ -262,6 +297,50 @@ TEST_F(BatchLoaderTest, FetchOneOfAMissingKeyIsNone) {
   const std::optional<std::optional<std::string>> cached = *cache_->Lookup("miss9");
   ASSERT_TRUE(cached.has_value()) << "the absence must be cached";
   EXPECT_EQ(*cached, std::nullopt);
+  ExpectStats(*loader, {.hits = 0, .misses = 1, .provider_calls = 1, .provider_keys = 1, .largest_call = 1, .failed_keys = 0});
+}
+
+TEST_F(BatchLoaderTest, EveryKindOfKeyMovesItsOwnCounters) {
+  // Slow keys stall until the fetch's timeout stops them; every other key is answered at once,
+  // inside the provider call, so only the slow ones are still open when the timeout fires.
+  std::atomic<int> stalled{0};
+  std::promise<void> all_stopped;
+  auto loader = Make(
+      Provider::OneKeyAsync([&](const std::string& key, std::stop_token stop, auto done) {
+        if (!key.starts_with("slow")) return done(FakeSource(key));
+        asio::post(provider_pool_, [&, stop, done] {
+          std::mutex mu;
+          std::condition_variable_any cv;
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, stop, [] { return false; });
+          done(absl::CancelledError("provider stopped"));
+          if (++stalled == 2) all_stopped.set_value();
+        });
+      }),
+      {}, [](const std::string& key) {
+        return key.empty() ? absl::InvalidArgumentError("empty key") : absl::OkStatus();
+      });
+  ASSERT_TRUE(cache_->Insert("cached", std::string("c")).ok());
+  ASSERT_TRUE(cache_->Insert("known-absent", std::nullopt).ok());
+  FetchOptions options;
+  options.timeout = absl::Milliseconds(20);
+  const Loader::Result result = loader->FetchAll(
+      {"cached", "known-absent", "", "new", "bad1", "miss1", "new", "slow1", "cached", "slow2"},
+      options);
+  std::vector<std::string> shown;
+  for (const auto& item : result.items) shown.push_back(Show(item.answer));
+  EXPECT_EQ(shown, (Keys{"c", "none", "error: empty key", "v:new", "error: source refused bad1",
+                         "none", "v:new", "error: batch fetch timed out after 20ms", "c",
+                         "error: batch fetch timed out after 20ms"}));
+  all_stopped.get_future().wait();
+  // Distinct keys: 2 cached (a value and an absence), 1 refused by the validator (neither hit
+  // nor miss), 5 missing and each sent alone; failed: the refused, the failed and 2 timed out.
+  ExpectStats(*loader, {.hits = 2, .misses = 5, .provider_calls = 5, .provider_keys = 5, .largest_call = 1, .failed_keys = 4});
+  // Nothing that failed was cached: asked again, the failed and timed-out keys go back to the
+  // provider, the answered ones do not.
+  const Loader::Result again = loader->FetchAll({"new", "miss1", "bad1"});
+  EXPECT_EQ(Show(again.items[2].answer), "error: source refused bad1");
+  ExpectStats(*loader, {.hits = 4, .misses = 6, .provider_calls = 6, .provider_keys = 6, .largest_call = 1, .failed_keys = 5});
 }
 
 TEST_F(BatchLoaderTest, InvalidConfigurationIsRefused) {

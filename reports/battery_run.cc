@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -39,19 +42,46 @@ bool BatteryRun::Failed(absl::string_view test) const {
   return false;
 }
 
+std::set<std::string> BatteryRun::FailedTails() const {
+  std::set<std::string> tails;
+  for (const std::string& name : failed_tests) tails.insert(name.substr(name.find('/') + 1));
+  return tails;
+}
+
 void ParseGtestOutput(absl::string_view output, BatteryRun& run) {
+  std::vector<absl::string_view> printed;  // by the running test, up to kDetailLines + 1
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "[ RUN      ] ")) {
+      printed.clear();
+      continue;
+    }
     // Result lines end with the test's time; the summary's repeated names do not.
-    if (!absl::EndsWith(line, " ms)")) continue;
+    if (!absl::EndsWith(line, " ms)")) {
+      if (printed.size() <= kDetailLines) printed.push_back(line);
+      continue;
+    }
     if (absl::ConsumePrefix(&line, "[       OK ] ")) {
       ++run.passed;
     } else if (absl::ConsumePrefix(&line, "[  FAILED  ] ")) {
       ++run.failed;
       run.failed_tests.push_back(TestName(line));
+      const bool cut = printed.size() > kDetailLines;
+      if (cut) printed.resize(kDetailLines);
+      run.failure_details.push_back(
+          absl::StrCat(absl::StrJoin(printed, "\n"), cut ? "\n..." : ""));
     } else if (absl::ConsumePrefix(&line, "[  SKIPPED ] ")) {
       ++run.skipped;
     }
+    printed.clear();
   }
+}
+
+absl::StatusOr<BatteryRun> RunBatteryInRunfiles(absl::string_view workspace_path) {
+  const char* runfiles = std::getenv("TEST_SRCDIR");
+  if (runfiles == nullptr) {
+    return absl::FailedPreconditionError("TEST_SRCDIR is not set: run this under bazel test");
+  }
+  return RunBattery(absl::StrCat(runfiles, "/cachelab/", workspace_path));
 }
 
 absl::StatusOr<ShellRun> RunShell(const std::string& command) {

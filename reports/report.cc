@@ -78,9 +78,14 @@ std::string Failures(const EngineResult& engine, size_t limit) {
 }
 
 std::string Summary(const Report& report) {
-  int engines = 0, broken = 0, tests = 0;
+  int engines = 0, broken = 0, tests = 0, third_party = 0, deviating = 0;
   for (const EngineResult& e : report.engines) {
-    (e.broken ? broken : engines)++;
+    if (e.third_party) {
+      ++third_party;
+      deviating += e.verdict != "pass";
+    } else {
+      (e.broken ? broken : engines)++;
+    }
     for (const auto& [name, suite] : e.suites) tests += suite.passed + suite.failed;
   }
   auto tile = [](const std::string& id, bool good, const std::string& value,
@@ -93,6 +98,10 @@ std::string Summary(const Report& report) {
                absl::StrCat(report.EnginesPassing(), " / ", engines), "engines pass");
   html += tile("tile-broken", report.BrokenCaught() == broken,
                absl::StrCat(report.BrokenCaught(), " / ", broken), "broken engines caught");
+  if (third_party > 0) {
+    html += tile("tile-third-party", true, absl::StrCat(deviating, " / ", third_party),
+                 "third-party engines with findings");
+  }
   html += tile("tile-tests", true, absl::StrCat(tests), "battery tests run");
   html += tile("tile-time", true, absl::StrFormat("%.0f s", report.seconds),
                absl::StrCat(report.mode, " run"));
@@ -104,7 +113,7 @@ std::string ScorecardTable(const Report& report, bool broken) {
       "<table class=\"scorecard\"><tr><th>engine</th><th>conformance<br>passed / failed / skipped</th>"
       "<th>properties</th><th>stress</th><th>time</th><th>verdict</th></tr>";
   for (const EngineResult& e : report.engines) {
-    if (e.broken != broken) continue;
+    if (e.broken != broken || e.third_party) continue;
     double seconds = 0;
     for (const auto& [name, suite] : e.suites) seconds += suite.seconds;
     absl::StrAppend(&html, "<tr data-engine=\"", Escape(e.label), "\"><td><code>",
@@ -310,7 +319,7 @@ std::string Escape(const std::string& text) {
 
 int Report::EnginesPassing() const {
   return static_cast<int>(std::count_if(engines.begin(), engines.end(), [](const EngineResult& e) {
-    return !e.broken && e.good;
+    return !e.broken && !e.third_party && e.good;
   }));
 }
 
@@ -326,6 +335,45 @@ bool Report::AllGood() const {
   }
   return problems.empty() &&
          std::all_of(engines.begin(), engines.end(), [](const EngineResult& e) { return e.good; });
+}
+
+// Each third-party engine's row, then every test the battery failed it on with what the test
+// printed (the failure message or the shrunk counterexample) and the command that reproduces it.
+std::string ThirdParty(const Report& report) {
+  std::string html =
+      "<table class=\"scorecard\" id=\"third-party\"><tr><th>engine</th><th>conformance<br>"
+      "passed / failed / skipped</th><th>properties</th><th>stress</th><th>verdict</th></tr>";
+  std::string findings;
+  for (const EngineResult& e : report.engines) {
+    if (!e.third_party) continue;
+    absl::StrAppend(&html, "<tr data-engine=\"", Escape(e.label), "\"><td><code>",
+                    Escape(e.label), "</code></td>");
+    for (const char* name : kSuites) {
+      auto it = e.suites.find(name);
+      html += Counts(it == e.suites.end() ? SuiteResult() : it->second);
+    }
+    absl::StrAppend(&html, "<td>", Escape(e.verdict), "</td></tr>");
+    for (const char* name : kSuites) {
+      auto it = e.suites.find(name);
+      if (it == e.suites.end()) continue;
+      const SuiteResult& suite = it->second;
+      for (size_t i = 0; i < suite.failures.size(); ++i) {
+        absl::StrAppend(&findings, "<li class=\"finding\" data-engine=\"", Escape(e.label),
+                        "\"><code>", Escape(e.label), "</code> ", name, ": ",
+                        Escape(suite.failures[i]));
+        if (i < suite.details.size() && !suite.details[i].empty()) {
+          absl::StrAppend(&findings, "<pre>", Escape(suite.details[i]), "</pre>");
+        }
+        if (i < suite.reproduce.size()) {
+          absl::StrAppend(&findings, "<code>", Escape(suite.reproduce[i]), "</code>");
+        }
+        findings += "</li>";
+      }
+    }
+  }
+  html += "</table>";
+  if (!findings.empty()) absl::StrAppend(&html, "<h3>Findings</h3><ul>", findings, "</ul>");
+  return html;
 }
 
 std::string RenderHtml(const Report& report) {
@@ -347,6 +395,14 @@ std::string RenderHtml(const Report& report) {
                   "<h3>Battery strength</h3><p>Each battery alone: the broken engines it fails, "
                   "and how short the property counterexamples shrink.</p>",
                   Strength(report), "</section>\n");
+  if (std::any_of(report.engines.begin(), report.engines.end(),
+                  [](const EngineResult& e) { return e.third_party; })) {
+    absl::StrAppend(&html, "<section id=\"third-party-engines\"><h2>Third-party engines</h2><p>"
+                           "Engines nobody here wrote, plugged in through the macro as their "
+                           "users would (examples/). Where the battery fails them, the finding "
+                           "is shown with what the test printed; it does not fail the run.</p>",
+                    ThirdParty(report), "</section>\n");
+  }
   absl::StrAppend(&html, "<section id=\"speed\"><h2>Speed</h2><p>Each engine's standard workload "
                          "(100-byte values) against the limit of what it is built on, measured "
                          "in the same run: ratios hold on a noisy machine where absolute times "
@@ -382,12 +438,14 @@ nlohmann::json ToJson(const Report& report) {
     json[list] = nlohmann::json::array();  // present even when empty
   }
   for (const EngineResult& e : report.engines) {
-    nlohmann::json engine = {{"label", e.label}, {"broken", e.broken}, {"good", e.good},
+    nlohmann::json engine = {{"label", e.label},         {"broken", e.broken},
+                             {"third_party", e.third_party}, {"good", e.good},
                              {"verdict", e.verdict}};
     for (const auto& [name, suite] : e.suites) {
       engine["suites"][name] = {{"ran", suite.ran},         {"passed", suite.passed},
                                 {"failed", suite.failed},   {"skipped", suite.skipped},
                                 {"failures", suite.failures}, {"reproduce", suite.reproduce},
+                                {"details", suite.details},
                                 {"counterexample_lengths", suite.counterexample_lengths},
                                 {"seconds", suite.seconds}};
     }

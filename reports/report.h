@@ -27,15 +27,19 @@ struct SuiteResult {
   double seconds = 0;
   std::vector<std::string> failures;  // test names
   std::vector<std::string> reproduce;  // one command per failure (or the property's seed line)
+  std::vector<std::string> details;    // what each failed test printed (BatteryRun)
   std::vector<int> counterexample_lengths;  // calls in each shrunk RapidCheck counterexample
 };
 
 struct EngineResult {
   std::string label;  // //reference/memory:lru
   bool broken = false;  // a deliberately broken engine: the battery must fail it
+  // An engine nobody here wrote (examples/): what the battery finds in it is a finding to show,
+  // with its counterexamples, not a failure of the run.
+  bool third_party = false;
   std::map<std::string, SuiteResult> suites;  // "conformance", "properties", "stress"
   bool good = false;    // passes (or, broken, is caught)
-  std::string verdict;  // "pass", "FAIL", "caught", "NOT CAUGHT", "CRASHED"
+  std::string verdict;  // "pass", "FAIL", "caught", "NOT CAUGHT", "CRASHED", "deviates"
 };
 
 // One engine's speed: a standard workload's time per call against its limit or peer, measured

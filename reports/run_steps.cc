@@ -52,10 +52,14 @@ std::vector<std::string> RapidCheckReproduceLines(const std::string& output) {
   return lines;
 }
 
-EngineResult RunEngine(const std::string& conformance, bool broken, bool stress) {
+enum class Kind { kEngine, kBroken, kThirdParty };
+
+EngineResult RunEngine(const std::string& conformance, Kind kind, bool stress) {
+  const bool broken = kind == Kind::kBroken;
   EngineResult engine;
   engine.label = EngineLabel(conformance);
   engine.broken = broken;
+  engine.third_party = kind == Kind::kThirdParty;
   engine.suites["conformance"] = RunSuite(conformance);
   const std::string properties = Sibling(conformance, "_properties_test");
   if (Exists(properties)) engine.suites["properties"] = RunSuite(properties);
@@ -71,6 +75,9 @@ EngineResult RunEngine(const std::string& conformance, bool broken, bool stress)
   if (broken) {
     engine.good = failed > 0 || crashed;
     engine.verdict = engine.good ? "caught" : "NOT CAUGHT";
+  } else if (engine.third_party) {
+    engine.good = true;  // its differences are findings, listed in the report
+    engine.verdict = crashed ? "deviates (crashed)" : failed == 0 && clean ? "pass" : "deviates";
   } else if (crashed) {
     engine.verdict = "CRASHED";
   } else {
@@ -186,6 +193,7 @@ SuiteResult RunSuite(const std::string& binary) {
   suite.failed = run->failed;
   suite.skipped = run->skipped;
   suite.failures = run->failed_tests;
+  suite.details = run->failure_details;
   suite.counterexample_lengths = CounterexampleLengths(run->output);
   const std::vector<std::string> seeds = RapidCheckReproduceLines(run->output);
   for (size_t i = 0; i < suite.failures.size(); ++i) {
@@ -200,12 +208,12 @@ SuiteResult RunSuite(const std::string& binary) {
   return suite;
 }
 
-std::vector<EngineResult> RunBatteries(const std::vector<std::string>& engines,
-                                       const std::vector<std::string>& broken, bool stress,
+std::vector<EngineResult> RunBatteries(const EngineBinaries& binaries, bool stress,
                                        const std::function<void(const EngineResult&)>& done) {
-  std::vector<std::pair<std::string, bool>> jobs;
-  for (const std::string& e : engines) jobs.emplace_back(e, false);
-  for (const std::string& e : broken) jobs.emplace_back(e, true);
+  std::vector<std::pair<std::string, Kind>> jobs;
+  for (const std::string& e : binaries.engines) jobs.emplace_back(e, Kind::kEngine);
+  for (const std::string& e : binaries.broken) jobs.emplace_back(e, Kind::kBroken);
+  for (const std::string& e : binaries.third_party) jobs.emplace_back(e, Kind::kThirdParty);
   std::vector<EngineResult> results(jobs.size());
   std::atomic<size_t> next{0};
   std::mutex mu;

@@ -27,11 +27,17 @@ std::string TestLabel(const std::string& binary);
 // Runs one GoogleTest binary; failures come with a command that reproduces each.
 SuiteResult RunSuite(const std::string& binary);
 
-// Runs the conformance, properties and (if `stress`) stress batteries of each engine, given by
-// its _conformance_test binary, in parallel; calls `done` (serialized) as each engine finishes.
-// Results are in the order given, engines before broken engines.
-std::vector<EngineResult> RunBatteries(const std::vector<std::string>& engines,
-                                       const std::vector<std::string>& broken, bool stress,
+// The engines the scorecard runs, each given by its _conformance_test binary.
+struct EngineBinaries {
+  std::vector<std::string> engines;      // must pass
+  std::vector<std::string> broken;       // must be caught
+  std::vector<std::string> third_party;  // what the battery finds is shown, never a failure
+};
+
+// Runs the conformance, properties and (if `stress`) stress batteries of each engine in
+// parallel; calls `done` (serialized) as each engine finishes. Results are in the order given:
+// engines, broken engines, third-party engines.
+std::vector<EngineResult> RunBatteries(const EngineBinaries& binaries, bool stress,
                                        const std::function<void(const EngineResult&)>& done);
 
 // Runs each engine's _benchmark (lookup hits, 100-byte values, 1, 2 and 4 threads) and the

@@ -7,13 +7,15 @@
 //   engine:BIN  an engine's <engine>_conformance_test; its _properties_test, _stress_test and
 //               _benchmark beside it are run too, when they exist
 //   broken:BIN  the same for a deliberately broken engine, which the battery must fail
+//   thirdparty:BIN  the same for an engine nobody here wrote (examples/): what the battery finds
+//               is shown with its counterexamples as findings, and never fails the run
 //   test:BIN    a battery-wide GoogleTest program (order determinism, ...)
 //   peers:BIN   the peers benchmark (limits: flat_hash_map, raw SQLite, hiredis, ...)
 //   simulate:BIN  the hit-ratio simulator
 // Quick (default): the CI battery settings, benchmarks as the median of three 0.1 s passes, every
 // shared trace (or --traces) at five capacities. --full: longer stress runs (STRESS_ROUNDS=5, 500
-// kills, 100 corruption trials, 200 determinism runs) and benchmark passes of 0.5 s. Exits 0 if every engine passes, every broken engine is caught and
-// every step ran; 1 otherwise.
+// kills, 100 corruption trials, 200 determinism runs) and benchmark passes of 0.5 s. Exits 0 if
+// every engine passes, every broken engine is caught and every step ran; 1 otherwise.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,8 +72,14 @@ absl::StatusOr<Flags> Parse(int argc, char** argv) {
       if (colon == absl::string_view::npos) {
         return absl::InvalidArgumentError(absl::StrCat("entry without a kind: ", arg));
       }
-      flags.entries.emplace_back(std::string(arg.substr(0, colon)),
-                                 std::string(arg.substr(colon + 1)));
+      const std::string kind(arg.substr(0, colon));
+      if (kind != "engine" && kind != "broken" && kind != "thirdparty" && kind != "test" &&
+          kind != "peers" && kind != "simulate") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unknown kind \"", kind, "\" in ", arg,
+            "; give engine:, broken:, thirdparty:, test:, peers: or simulate:"));
+      }
+      flags.entries.emplace_back(kind, std::string(arg.substr(colon + 1)));
     }
   }
   if (flags.out.empty()) {
@@ -133,27 +141,31 @@ int Main(int argc, char** argv) {
     setenv("STRESS_CORRUPTION_TRIALS", "100", 1);
     setenv("STRESS_RUNS", "200", 1);
   }
-  std::vector<std::string> engine_binaries, broken_binaries, tests;
+  EngineBinaries binaries;
+  std::vector<std::string> tests;
   std::string peers, simulate;
   for (const auto& [kind, binary] : flags->entries) {
-    if (kind == "engine") engine_binaries.push_back(binary);
-    if (kind == "broken") broken_binaries.push_back(binary);
+    if (kind == "engine") binaries.engines.push_back(binary);
+    if (kind == "broken") binaries.broken.push_back(binary);
+    if (kind == "thirdparty") binaries.third_party.push_back(binary);
     if (kind == "test") tests.push_back(binary);
     if (kind == "peers") peers = binary;
     if (kind == "simulate") simulate = binary;
   }
-  std::printf("cachelab scorecard (%s run): %zu engines, %zu broken engines\n",
-              report.mode.c_str(), engine_binaries.size(), broken_binaries.size());
+  std::printf("cachelab scorecard (%s run): %zu engines, %zu broken engines, %zu third-party "
+              "engines\n",
+              report.mode.c_str(), binaries.engines.size(), binaries.broken.size(),
+              binaries.third_party.size());
   std::printf("%-50s %11s %11s %11s  %s\n", "engine", "conformance", "properties", "stress",
               "verdict");
-  report.engines = RunBatteries(engine_binaries, broken_binaries, !flags->Skips("stress"),
+  report.engines = RunBatteries(binaries, !flags->Skips("stress"),
                                 [](const EngineResult& e) { PrintRow(e); });
   for (const std::string& test : tests) {
     std::fprintf(stderr, "running %s\n", test.c_str());
     report.other_tests.emplace_back(TestLabel(test), RunSuite(test));
   }
   if (!flags->Skips("speed")) {
-    MeasureSpeed(engine_binaries, peers, flags->full, report);
+    MeasureSpeed(binaries.engines, peers, flags->full, report);
   }
   if (!flags->Skips("hitratio")) SimulateHitRatios(simulate, flags->traces, report);
   report.regressions = RegressionNote();
@@ -164,7 +176,9 @@ int Main(int argc, char** argv) {
   std::ofstream(page) << RenderHtml(report);
   std::ofstream(flags->out + "/report.json") << ToJson(report).dump(2) << "\n";
   int broken = 0, engines = 0;
-  for (const EngineResult& e : report.engines) (e.broken ? broken : engines)++;
+  for (const EngineResult& e : report.engines) {
+    if (!e.third_party) (e.broken ? broken : engines)++;
+  }
   std::printf("\n%d / %d engines pass, %d / %d broken engines caught, %zu speed ratios, %zu hit "
               "ratios, %.0f s\n",
               report.EnginesPassing(), engines, report.BrokenCaught(), broken,

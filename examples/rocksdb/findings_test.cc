@@ -20,23 +20,16 @@ namespace example {
 namespace {
 
 cachelab::reports::BatteryRun RunBattery(const std::string& battery) {
-  const std::string binary = std::string(std::getenv("TEST_SRCDIR")) +
-                             "/cachelab/examples/rocksdb/rocksdb_lru_" + battery + "_test";
-  auto run = cachelab::reports::RunBattery(binary);
+  auto run =
+      cachelab::reports::RunBatteryInRunfiles("examples/rocksdb/rocksdb_lru_" + battery + "_test");
   EXPECT_TRUE(run.ok()) << run.status();
   return run.ok() ? *run : cachelab::reports::BatteryRun{};
-}
-
-std::set<std::string> Tails(const std::vector<std::string>& names) {
-  std::set<std::string> tails;
-  for (const std::string& name : names) tails.insert(name.substr(name.find('/') + 1));
-  return tails;
 }
 
 TEST(RocksDbFindings, ConformanceFailsOnlyWhereAnOverwriteOfAFullCacheEvicts) {
   const auto run = RunBattery("conformance");
   EXPECT_FALSE(run.crashed()) << run.output;
-  EXPECT_EQ(Tails(run.failed_tests),
+  EXPECT_EQ(run.FailedTails(),
             (std::set<std::string>{"BasicSuite/0.OverwriteOfFullCacheEvictsNothing",
                                    "StatsSuite/0.AddUpAfterAMixedSequence",
                                    "ModelSuite/0.MatchesTheModelDecisionByDecision"}))
@@ -47,7 +40,7 @@ TEST(RocksDbFindings, ConformanceFailsOnlyWhereAnOverwriteOfAFullCacheEvicts) {
 TEST(RocksDbFindings, PropertiesShrinkToAnOverwriteOfAFullCache) {
   setenv("RC_PARAMS", "seed=1", 1);  // a fixed case; the finding does not depend on it
   const auto run = RunBattery("properties");
-  EXPECT_EQ(Tails(run.failed_tests),
+  EXPECT_EQ(run.FailedTails(),
             (std::set<std::string>{"PropertySuite/0.MatchesTheModelAfterEveryCall",
                                    "PropertySuite/0.KeepsTheInvariants"}))
       << run.output;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The report in a real browser: runs the scorecard on a few engines (a passing one, the fast
-# engine, a broken one), the peers and two shared traces, renders the page in headless Chromium,
+# engine, a broken one, a third-party one with known findings), the peers and two shared traces, renders the page in headless Chromium,
 # checks the rendered DOM against the report's JSON (sections, counts, ratios, hit ratios), and
 # takes a screenshot (kept in the test's undeclared outputs: bazel-testlogs/.../outputs.zip).
 set -euo pipefail
@@ -24,6 +24,7 @@ timeout 120 "$chromium" "${flags[@]}" --window-size=1200,3000 \
 
 python3 - "$TEST_TMPDIR/dom.html" "$out/report.json" "$shots/report.png" <<'PY'
 import json, re, struct, sys
+from html import escape
 dom = open(sys.argv[1]).read()
 report = json.load(open(sys.argv[2]))
 problems = []
@@ -33,8 +34,9 @@ def need(condition, what):
 
 for section in ["summary", "scorecard", "broken", "speed", "hit-ratios", "regressions"]:
     need(f'<section id="{section}">' in dom, f"section {section} is not rendered")
-engines = [e for e in report["engines"] if not e["broken"]]
+engines = [e for e in report["engines"] if not e["broken"] and not e["third_party"]]
 broken = [e for e in report["engines"] if e["broken"]]
+third_party = [e for e in report["engines"] if e["third_party"]]
 need(re.search(r'id="tile-engines"><b>%d / %d</b>' % (report["engines_passing"], len(engines)), dom),
      "the engines tile does not show the passing count")
 need(re.search(r'id="tile-broken"><b>%d / %d</b>' % (report["broken_caught"], len(broken)), dom),
@@ -49,6 +51,21 @@ for engine in report["engines"]:
         need('data-passed="%d" data-failed="%d"' % (suite["passed"], suite["failed"]) in row.group(1),
              f"{engine['label']} {name} counts differ from the JSON")
     need(engine["verdict"] in row.group(1), f"{engine['label']} verdict missing")
+# Third-party engines: their findings are listed with what the failing test printed, and they
+# do not fail the run (all_good holds with them deviating).
+need(third_party, "no third-party engine in the JSON")
+need('<section id="third-party-engines">' in dom, "section third-party-engines is not rendered")
+for engine in third_party:
+    need(engine["good"], f"{engine['label']}'s findings count as a failure")
+    for name, suite in engine["suites"].items():
+        for failure, detail in zip(suite["failures"], suite["details"]):
+            need(re.search(r'<li class="finding" data-engine="%s">.*?%s' % (
+                re.escape(engine["label"]), re.escape(failure)), dom, re.S),
+                 f"finding {failure} of {engine['label']} is not listed")
+            first = detail.strip().splitlines()[0] if detail.strip() else ""
+            need(first == "" or escape(first, quote=False) in dom, f"what {failure} printed is not shown")
+need(any(e["verdict"] == "deviates" for e in third_party), "RocksDB's known finding is not shown")
+need(report["all_good"], "the run is not all good")
 need(len(report.get("speed", [])) >= 2, "fewer than two speed ratios were measured")
 for speed in report.get("speed", []):
     need(re.search(r'<tr data-engine="%s">.*?%.2fx' % (re.escape(speed["engine"]), speed["ratio"]), dom),

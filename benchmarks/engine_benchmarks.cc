@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/latency.h"
@@ -202,6 +205,19 @@ void RunWorkload(benchmark::State& state, Spec& spec) {
 }  // namespace
 
 int ResidentKeys(const Capabilities& capabilities) {
+  // Read once: a smoke run sets it before the process starts.
+  static const int override_keys = [] {
+    const char* text = std::getenv(kResidentKeysEnv);
+    if (text == nullptr) return 0;
+    int keys = 0;
+    if (!absl::SimpleAtoi(text, &keys) || keys < 1) {
+      std::fprintf(stderr, "%s=%s: give a positive number of resident keys, or unset it\n",
+                   kResidentKeysEnv, text);
+      std::exit(2);
+    }
+    return keys;
+  }();
+  if (override_keys > 0) return override_keys;
   const bool in_memory =
       !capabilities.persistent && !capabilities.local_files && !capabilities.multi_process;
   return in_memory ? 10'000 : 1'000;

@@ -10,7 +10,10 @@
 //   BM_<Engine>Overwrite/<value bytes>/...            Insert over a resident key
 // with values of 8 B, 100 B and 4 KiB, and 1, 2 and 4 threads (real time) for thread-safe
 // engines. An in-memory engine holds 10,000 resident keys, one that keeps files or talks to a
-// server 1,000. Keys are strings ("k" + a number).
+// server 1,000 (the environment variable CACHELAB_BENCH_RESIDENT_KEYS, a positive number,
+// replaces both: the CI smoke run uses it to keep every benchmark runnable without filling
+// large caches; figures from such a run are not comparable with others). Keys are strings
+// ("k" + a number).
 //
 // Every benchmark reports, besides Google Benchmark's mean time per operation, the counters
 // p50_ns, p99_ns and p999_ns: percentiles of single operations from a log-linear histogram
@@ -38,7 +41,12 @@ using CreateFn = std::function<absl::StatusOr<std::unique_ptr<BenchCache>>(const
 void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capabilities,
                               CreateFn create);
 
-// The number of resident keys the standard benchmarks use for an engine with `capabilities`.
+// The environment variable that overrides ResidentKeys (see above).
+inline constexpr char kResidentKeysEnv[] = "CACHELAB_BENCH_RESIDENT_KEYS";
+
+// The number of resident keys the standard benchmarks use for an engine with `capabilities`:
+// CACHELAB_BENCH_RESIDENT_KEYS if set (the process exits with status 2 and a message if it is
+// not a positive number), else 10,000 in memory and 1,000 otherwise.
 int ResidentKeys(const Capabilities& capabilities);
 
 }  // namespace cachelab::benchmarks

@@ -87,6 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"forgets_on_reopen", "conformance",
              "PersistenceSuite/0.ReopenKeepsEveryAcknowledgedWrite"},
         Case{"forgets_on_reopen", "conformance", "PersistenceSuite/0.LocationIsPrivate"},
+        Case{"unseeded_random", "conformance", "EvictionSuite/0.SameSeedGivesSameVictims"},
         Case{"silent_expirations", "conformance",
              "RemovalSuite/0.EveryExpirationIsReportedHoweverItIsFound"}),
     CaseName);

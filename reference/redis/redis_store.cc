@@ -3,10 +3,13 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "reference/redis/internal/no_sigpipe.h"
 
 namespace cachelab {
 namespace {
@@ -136,6 +139,7 @@ absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Open(RemoteStoreOptions 
   std::unique_ptr<RedisStore> store(new RedisStore(std::move(options)));
   auto lease = store->pool_.Acquire();
   if (absl::Status status = store->Connect(lease.conn()); !status.ok()) return status;
+  if (absl::Status status = store->LoadScripts(lease.conn()); !status.ok()) return status;
   if (absl::Status status = store->InitializeAccounting(lease.conn()); !status.ok()) {
     return status;
   }
@@ -191,6 +195,7 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
     if (absl::Status status = Connect(connection); !status.ok()) return status;
   }
   redisContext* context = connection.context;
+  internal::NoSigpipe no_sigpipe;  // a server lost mid-write is an error, not the process's end
   for (const Args& args : commands) {
     std::vector<const char*> argv;
     std::vector<size_t> lengths;
@@ -203,21 +208,72 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   absl::Status refused;
-  for (const Args& args : commands) {
+  std::vector<size_t> unloaded;  // commands refused with NOSCRIPT: not run
+  for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
       failures_.fetch_add(1, std::memory_order_acq_rel);
       return Unavailable(absl::StrCat("lost the server (", context->errstr, "); will reconnect"));
     }
     Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
-    if (reply->type == REDIS_REPLY_ERROR && refused.ok()) {  // read on: the replies must drain
-      refused = absl::InternalError(absl::StrCat("redis cache: the server refused ", args[0], ": ",
-                                                 std::string(reply->str, reply->len)));
+    if (reply->type == REDIS_REPLY_ERROR) {  // read on: the replies must drain
+      const absl::string_view error(reply->str, reply->len);
+      if (commands[i][0] == "EVALSHA" && absl::StartsWith(error, "NOSCRIPT")) {
+        unloaded.push_back(i);
+      } else if (refused.ok()) {
+        refused = absl::InternalError(
+            absl::StrCat("redis cache: the server refused ", commands[i][0], ": ", error));
+      }
     }
     replies.push_back(std::move(reply));
   }
   if (!refused.ok()) return refused;
+  if (!unloaded.empty()) {
+    // The server forgot the scripts (restarted, or SCRIPT FLUSH): send the refused commands
+    // again, in order, with their bodies (EVAL also caches them for the next EVALSHA).
+    std::vector<Args> again;
+    for (size_t i : unloaded) {
+      Args args = commands[i];
+      args[0] = "EVAL";
+      for (int s = 0; s < kScriptCount; ++s) {
+        if (args[1] == shas_[s]) args[1] = Body(static_cast<Script>(s));
+      }
+      again.push_back(std::move(args));
+    }
+    auto answered = Pipeline(connection, again);
+    if (!answered.ok()) return answered.status();
+    for (size_t j = 0; j < unloaded.size(); ++j) replies[unloaded[j]] = std::move((*answered)[j]);
+  }
   return replies;
+}
+
+absl::Status RedisStore::LoadScripts(Connection& connection) {
+  std::vector<Args> loads;
+  for (int s = 0; s < kScriptCount; ++s) {
+    loads.push_back({"SCRIPT", "LOAD", Body(static_cast<Script>(s))});
+  }
+  auto replies = Pipeline(connection, loads);
+  if (!replies.ok()) return replies.status();
+  for (int s = 0; s < kScriptCount; ++s) {
+    const redisReply* reply = (*replies)[s].get();
+    if (reply->type != REDIS_REPLY_STRING) {
+      return absl::InternalError("redis cache: unexpected reply to SCRIPT LOAD");
+    }
+    shas_[s].assign(reply->str, reply->len);
+  }
+  return absl::OkStatus();
+}
+
+const char* RedisStore::Body(Script script) {
+  static constexpr std::array<const char*, kScriptCount> kBodies = {kLookupMany, kStore, kClassify,
+                                                                    kPurge, kInitialize};
+  return kBodies[script];
+}
+
+RedisStore::Args RedisStore::Call(Script script, std::initializer_list<std::string> args) const {
+  Args call = {"EVALSHA", shas_[script]};
+  call.insert(call.end(), args);
+  return call;
 }
 
 absl::Time RedisStore::NowTime() const {
@@ -227,8 +283,8 @@ absl::Time RedisStore::NowTime() const {
 std::string RedisStore::Now() const { return DeadlineText(absl::ToUnixNanos(NowTime())); }
 
 absl::Status RedisStore::InitializeAccounting(Connection& connection) {
-  auto reply = Command(connection, {"EVAL", kInitialize, "3", "", count_key_, deadlines_key_,
-                                 GlobLiteral(prefix_) + "*"});
+  auto reply = Command(connection, Call(kInitializeScript, {"3", "", count_key_, deadlines_key_,
+                                                              GlobLiteral(prefix_) + "*"}));
   return reply.status();
 }
 
@@ -245,8 +301,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RedisStore::LookupMany(
   const std::string now = Now();
   for (size_t begin = 0; begin < keys.size(); begin += kKeysPerScript) {
     const size_t end = std::min(keys.size(), begin + kKeysPerScript);
-    Args args = {"EVAL", kLookupMany, absl::StrCat(end - begin + 3), "", count_key_,
-                 deadlines_key_};
+    Args args = Call(kLookupManyScript, {absl::StrCat(end - begin + 3), "", count_key_,
+                                         deadlines_key_});
     for (size_t i = begin; i < end; ++i) args.push_back(prefix_ + keys[i]);
     args.push_back(now);
     commands.push_back(std::move(args));
@@ -287,9 +343,9 @@ RedisStore::Args RedisStore::StoreCommand(const std::string& key, const std::str
   const int64_t until = forever ? INT64_MAX : absl::ToUnixNanos(deadline);
   const std::string server_ttl =
       forever ? "0" : absl::StrCat(absl::ToInt64Milliseconds(deadline - now + kServerGrace));
-  return {"EVAL",      kStore,     "3",         prefix_ + key, count_key_,
-          deadlines_key_, DeadlineText(absl::ToUnixNanos(now)), DeadlineText(until), value,
-          server_ttl,  forever ? "none" : absl::StrCat(until)};
+  return Call(kStoreScript, {"3", prefix_ + key, count_key_, deadlines_key_,
+                             DeadlineText(absl::ToUnixNanos(now)), DeadlineText(until), value,
+                             server_ttl, forever ? "none" : absl::StrCat(until)});
 }
 
 void RedisStore::CountStore(int found, absl::Time deadline, absl::Time now) {
@@ -325,8 +381,8 @@ absl::Status RedisStore::StoreMany(const std::vector<Write>& writes) {
 
 absl::StatusOr<bool> RedisStore::Erase(const std::string& key) {
   auto lease = pool_.Acquire();
-  auto reply = Command(lease.conn(), {"EVAL", kClassify, "3", prefix_ + key, count_key_,
-                                      deadlines_key_, Now(), "1"});
+  auto reply = Command(lease.conn(), Call(kClassifyScript, {"3", prefix_ + key, count_key_,
+                                                            deadlines_key_, Now(), "1"}));
   if (!reply.ok()) return reply.status();
   const int found = static_cast<int>((*reply)->integer);
   MutexLock lock(&stats_mu_);
@@ -340,8 +396,8 @@ absl::StatusOr<int64_t> RedisStore::Purge(Connection& connection) {
   // Scores are doubles (about 256 ns apart at today's nanosecond times): look a little past now
   // and let the exact deadline decide.
   const std::string bound = absl::StrCat(absl::ToUnixNanos(now) + 4096);
-  auto reply = Command(connection, {"EVAL", kPurge, "3", "", count_key_, deadlines_key_,
-                                 DeadlineText(absl::ToUnixNanos(now)), bound});
+  auto reply = Command(connection, Call(kPurgeScript, {"3", "", count_key_, deadlines_key_,
+                                                       DeadlineText(absl::ToUnixNanos(now)), bound}));
   if (!reply.ok()) return reply.status();
   if ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != 2) {
     return absl::InternalError("redis cache: unexpected reply to the purge script");
@@ -376,7 +432,8 @@ absl::StatusOr<std::vector<std::string>> RedisStore::Sweep(Connection& connectio
     const std::string now = Now();
     for (size_t i = 0; i < keys->elements; ++i) {
       names.emplace_back(keys->element[i]->str, keys->element[i]->len);
-      classify.push_back({"EVAL", kClassify, "3", names.back(), count_key_, deadlines_key_, now, "0"});
+      classify.push_back(
+          Call(kClassifyScript, {"3", names.back(), count_key_, deadlines_key_, now, "0"}));
     }
     auto states = Pipeline(connection, classify);
     if (!states.ok()) return states.status();
@@ -404,8 +461,8 @@ absl::Status RedisStore::Clear() {
     std::vector<Args> removes;
     const std::string now = Now();
     for (size_t i = begin; i < std::min(live->size(), begin + kBatch); ++i) {
-      removes.push_back({"EVAL", kClassify, "3", prefix_ + (*live)[i], count_key_, deadlines_key_,
-                         now, "1"});
+      removes.push_back(
+          Call(kClassifyScript, {"3", prefix_ + (*live)[i], count_key_, deadlines_key_, now, "1"}));
     }
     auto replies = Pipeline(lease.conn(), removes);
     if (!replies.ok()) return replies.status();

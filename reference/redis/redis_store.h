@@ -16,6 +16,11 @@
 //
 // Speed: a connection pool (ServerOptions::connections), so threads make round trips in
 // parallel; LookupMany and StoreMany send every element's script in one pipelined round trip.
+// The scripts are loaded once at open (SCRIPT LOAD) and called by digest (EVALSHA), so a call
+// sends its arguments, not the script's body. A server that has forgotten them (restarted, or
+// SCRIPT FLUSH) refuses with NOSCRIPT; those commands had no effect and are sent again with their
+// bodies. Not promised: when another client reloads the scripts between two commands of one
+// batch, a refused command runs after the batch's later ones.
 //
 // Errors: a server that cannot be reached or answers too late gives kUnavailable within the
 // command timeout, naming host and port; the next call on that connection reconnects.
@@ -25,7 +30,9 @@
 #ifndef CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 #define CACHELAB_REFERENCE_REDIS_REDIS_STORE_H_
 
+#include <array>
 #include <atomic>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,12 +76,21 @@ class RedisStore final : public ByteStore {
     redisContext* context = nullptr;
     uint64_t generation = 0;
   };
+  // The Lua scripts of redis_store.cc.
+  enum Script { kLookupManyScript, kStoreScript, kClassifyScript, kPurgeScript, kInitializeScript };
+  static constexpr int kScriptCount = 5;
   explicit RedisStore(RemoteStoreOptions options);
+  static const char* Body(Script script);
+  // Caches every script on the server and keeps their digests (at open, before any call).
+  absl::Status LoadScripts(Connection& connection);
+  // EVALSHA of `script` with `args` (the key count, keys, then arguments).
+  Args Call(Script script, std::initializer_list<std::string> args) const;
 
   // Runs one command on `context`; reconnects first if the last one lost the connection.
   absl::StatusOr<Reply> Command(Connection& connection, const Args& args);
   // Sends every command before reading any reply (one round trip for the batch); the replies
-  // come back in order. Fails as a whole if any command fails.
+  // come back in order. Commands refused with NOSCRIPT are sent again with their scripts' bodies.
+  // Fails as a whole if any command fails.
   absl::StatusOr<std::vector<Reply>> Pipeline(Connection& connection,
                                               const std::vector<Args>& commands);
   absl::Status Connect(Connection& connection);
@@ -96,6 +112,7 @@ class RedisStore final : public ByteStore {
   const std::string prefix_;
   const std::string count_key_;
   const std::string deadlines_key_;
+  std::array<std::string, kScriptCount> shas_;  // written once, at open
   ConnectionPool<Connection> pool_;
   std::atomic<uint64_t> failures_{0};  // the failure generation
   Mutex stats_mu_;

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <string.h>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -9,7 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "reference/redis/internal/no_sigpipe.h"
+#include "reference/redis/internal/send.h"
 
 namespace cachelab {
 namespace {
@@ -195,7 +197,6 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
     if (absl::Status status = Connect(connection); !status.ok()) return status;
   }
   redisContext* context = connection.context;
-  internal::NoSigpipe no_sigpipe;  // a server lost mid-write is an error, not the process's end
   for (const Args& args : commands) {
     std::vector<const char*> argv;
     std::vector<size_t> lengths;
@@ -204,6 +205,11 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
       lengths.push_back(arg.size());
     }
     redisAppendCommandArgv(context, static_cast<int>(args.size()), argv.data(), lengths.data());
+  }
+  // Sent here rather than by redisGetReply, whose write(2) would raise SIGPIPE (internal/send.h).
+  if (const int error = internal::SendBuffered(context); error != 0) {
+    failures_.fetch_add(1, std::memory_order_acq_rel);
+    return Unavailable(absl::StrCat("lost the server (", strerror(error), "); will reconnect"));
   }
   std::vector<Reply> replies;
   replies.reserve(commands.size());

@@ -15,6 +15,13 @@ measure() {  # measure <binary> <name>: the engine and the limit, back to back
   "$bench" run --repetitions 9 --min-time 0.02 --filter "$filter" "$1" "$out/$2.json"
   "$bench" run --repetitions 9 --min-time 0.02 --filter "$limit" "$peers" "$out/$2.limit.json"
 }
+echo "== a filter that matches no benchmark (must be an error, not an empty run)"
+if "$bench" run --repetitions 1 --filter 'NoSuchBenchmark' "$lru" "$out/none.json" 2> "$out/none.txt"; then
+  echo "FAIL: a run of no benchmark succeeded"; exit 1
+fi
+grep -q "ran no benchmark: Failed to match any benchmarks" "$out/none.txt" || {
+  cat "$out/none.txt"; echo "FAIL: the error does not say that the filter matched nothing"; exit 1; }
+
 measure "$lru" warmup  # discarded: the first run meets cold caches and a cold CPU
 measure "$lru" base
 measure "$slowed" slowed

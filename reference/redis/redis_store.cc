@@ -207,20 +207,14 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
     redisAppendCommandArgv(context, static_cast<int>(args.size()), argv.data(), lengths.data());
   }
   // Sent here rather than by redisGetReply, whose write(2) would raise SIGPIPE (internal/send.h).
-  if (const int error = internal::SendBuffered(context); error != 0) {
-    failures_.fetch_add(1, std::memory_order_acq_rel);
-    return Unavailable(absl::StrCat("lost the server (", strerror(error), "); will reconnect"));
-  }
+  if (const int error = internal::SendBuffered(context); error != 0) return Lost(strerror(error));
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   absl::Status refused;
   std::vector<size_t> unloaded;  // commands refused with NOSCRIPT: not run
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
-    if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-      failures_.fetch_add(1, std::memory_order_acq_rel);
-      return Unavailable(absl::StrCat("lost the server (", context->errstr, "); will reconnect"));
-    }
+    if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) return Lost(context->errstr);
     Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
     if (reply->type == REDIS_REPLY_ERROR) {  // read on: the replies must drain
       const absl::string_view error(reply->str, reply->len);
@@ -251,6 +245,11 @@ absl::StatusOr<std::vector<RedisStore::Reply>> RedisStore::Pipeline(
     for (size_t j = 0; j < unloaded.size(); ++j) replies[unloaded[j]] = std::move((*answered)[j]);
   }
   return replies;
+}
+
+absl::Status RedisStore::Lost(const char* why) {
+  failures_.fetch_add(1, std::memory_order_acq_rel);  // every pooled connection reconnects
+  return Unavailable(absl::StrCat("lost the server (", why, "); will reconnect"));
 }
 
 absl::Status RedisStore::LoadScripts(Connection& connection) {

@@ -95,6 +95,8 @@ class RedisStore final : public ByteStore {
                                               const std::vector<Args>& commands);
   absl::Status Connect(Connection& connection);
   absl::Status Unavailable(const std::string& why) const;
+  // A connection lost the server: starts a new failure generation; returns kUnavailable.
+  absl::Status Lost(const char* why);
   absl::Time NowTime() const;
   std::string Now() const;
   // The script call that stores one entry, and its effect on the statistics once answered.

@@ -44,8 +44,12 @@
 // several different policies meet as kApproximate with no hit-ratio floor. A switch forgets the
 // entries that the new serving engine does not hold: within one serving engine the chain keeps
 // every promise of the contract, across a switch it keeps only "no stale read" and its
-// statistics (which add the counters of every engine that served, so Balance() may exceed Size()
-// after a fallback; carrying over is not counted, so with carry_over a recovery keeps both).
+// statistics. These add the counters of every engine that served; carrying over is not counted
+// (its lookups neither, even when it fails part way); the entries a fallback loses (the chain's
+// balance less the new engine's size, if positive) are counted as evictions. So with carry_over
+// Balance() == Size() holds across fallbacks and recoveries as long as no other handle writes to
+// the engines; without it, an engine that serves again may hold older entries the chain no
+// longer counts (Balance() < Size()).
 //
 // Thread-safety: thread-safe if every engine is; calls run in parallel on the serving engine
 // (under a reader lock); a switch waits for the calls in flight. Cost: one reader lock and one
@@ -424,6 +428,7 @@ class FallbackCache final : public Cache<K, V> {
       if (next + 1 == slots_.size()) (void)Reconcile(next);  // memory: cannot fail
       Detach(serving_);
       serving_ = next;
+      CountLost(next);
       slots_[next].base = slots_[next].cache->Stats();
       Attach(next);
       ++generation_;
@@ -433,6 +438,15 @@ class FallbackCache final : public Cache<K, V> {
     }
     fallback_.listener(event);
     return true;
+  }
+
+  // Slot `next` starts serving after a fallback: the entries only the failed engine held are
+  // gone; counting them as evictions keeps the chain's balance its size.
+  void CountLost(size_t next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto size = slots_[next].cache->Size();
+    if (!size.ok()) return;
+    const int64_t lost = retired_stats_.Balance() - static_cast<int64_t>(*size);
+    if (lost > 0) retired_stats_.evictions += static_cast<uint64_t>(lost);
   }
 
   // The engine's counters since it last started serving.
@@ -477,16 +491,16 @@ class FallbackCache final : public Cache<K, V> {
 
   // Reconciles slot `i` (carrying over from the serving engine if asked to) and retires the
   // serving engine's counters, less the lookups carrying over made.
+  // The lookups carrying over made are taken out of its counters whether or not it succeeds.
   bool Recover(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Slot& old = slots_[serving_];
     const CacheStats before = old.cache->Stats();
-    if (!Reconcile(i, fallback_.carry_over ? &old : nullptr)) return false;
-    CacheStats served = old.cache->Stats() - old.base;
+    const bool reconciled = Reconcile(i, fallback_.carry_over ? &old : nullptr);
     const CacheStats carrying = old.cache->Stats() - before;
-    served.hits -= carrying.hits;
-    served.misses -= carrying.misses;
-    retired_stats_ += served;
-    return true;
+    old.base.hits += carrying.hits;
+    old.base.misses += carrying.misses;
+    if (reconciled) retired_stats_ += StatsSince(old);
+    return reconciled;
   }
 
   bool Healthy(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

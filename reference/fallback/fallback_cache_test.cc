@@ -2,13 +2,17 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "reference/fallback/testing/fallback_factories.h"
+#include "reference/forwarding_cache.h"
+#include "reference/memory/memory_cache.h"
 #include "reference/redis/testing/redis_server.h"
 
 namespace cachelab {
@@ -318,6 +322,85 @@ TEST_F(FallbackTest, CarryOverAfterAClearWhileDown) {
   EXPECT_EQ(chain->Serving(), "redis");
   EXPECT_EQ(Get(*chain, "after"), "new");
   EXPECT_EQ(chain->Size().value_or(99), 1u);
+}
+
+// A fallback after a recovery loses what only the failed engine held (here "c" and "d", written
+// after the recovery); the chain counts them as evictions, so its balance stays its size. This
+// is what a server lost twice in one run does to the restored battery configuration.
+TEST_F(FallbackTest, EntriesLostInAFallbackAreCountedAsEvictions) {
+  fallback_.carry_over = true;
+  auto server = StartRedis();
+  const int port = server->port();
+  auto chain = Open(port);
+  server->Stop();
+  for (const char* key : {"a", "b"}) ASSERT_TRUE(chain->Insert(key, "during the outage").ok());
+  server = StartRedis(port);
+  Advance(absl::Seconds(1));
+  for (const char* key : {"c", "d"}) ASSERT_TRUE(chain->Insert(key, "after the recovery").ok());
+  ASSERT_EQ(chain->Serving(), "redis");
+  EXPECT_EQ(chain->Stats().Balance(), 4);
+  server->Stop();
+  EXPECT_EQ(Get(*chain, "c"), std::nullopt);
+  ASSERT_EQ(chain->Serving(), "memory");
+  EXPECT_EQ(Get(*chain, "a"), "during the outage");
+  const CacheStats stats = chain->Stats();
+  EXPECT_EQ(stats.evictions, 2u);
+  EXPECT_EQ(stats.Balance(), static_cast<int64_t>(chain->Size().value_or(99)));
+}
+
+// An unbounded memory engine that fails on demand: every call while `down`, and every insert
+// after `inserts_left` more (negative: never).
+struct Faults {
+  std::atomic<bool> down{false};
+  std::atomic<int> inserts_left{-1};
+};
+class FaultyCache final : public ForwardingCache<std::string, std::string> {
+ public:
+  explicit FaultyCache(Faults& faults)
+      : ForwardingCache(*NewMemoryCache<std::string, std::string>(MemoryEngine::kUnbounded, {})),
+        faults_(faults) {}
+  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) override {
+    if (faults_.down) return absl::UnavailableError("down");
+    return inner().Lookup(key);
+  }
+  absl::Status Insert(const std::string& key, std::string value) override {
+    if (faults_.down || faults_.inserts_left.fetch_sub(1) == 0) {
+      return absl::UnavailableError("down");
+    }
+    return inner().Insert(key, std::move(value));
+  }
+  absl::StatusOr<size_t> Size() override {
+    if (faults_.down) return absl::UnavailableError("down");
+    return inner().Size();
+  }
+
+ private:
+  Faults& faults_;
+};
+
+// A recovery whose carrying over fails part way (the engine fails again after 10 of the 50
+// entries) leaves the serving engine's hit and miss counters as the callers saw them.
+TEST_F(FallbackTest, AFailedCarryOverDoesNotCountItsLookups) {
+  fallback_.carry_over = true;
+  Faults faults;
+  FallbackEngine<std::string, std::string> faulty{
+      "faulty", FallbackTailCapabilities({}), [&faults] {
+        return absl::StatusOr<std::unique_ptr<Cache<std::string, std::string>>>(
+            std::make_unique<FaultyCache>(faults));
+      }};
+  auto chain = Chain::Open({faulty}, options_, fallback_);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  faults.down = true;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE((*chain)->Insert(absl::StrCat("k", i), "v").ok());
+  ASSERT_EQ((*chain)->Serving(), "memory");
+  faults.down = false;
+  faults.inserts_left = 10;
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(**chain, "k0"), "v");
+  EXPECT_EQ((*chain)->Serving(), "memory") << "the carrying over did not fail";
+  const CacheStats stats = (*chain)->Stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 0u);
 }
 
 TEST_F(FallbackTest, StatisticsAddUpAcrossASwitch) {

@@ -241,6 +241,7 @@ class BatchLoader {
         stats_.misses += missing.size();
         stats_.hits += distinct->keys.size() - missing.size() - invalid;
       }
+      distinct->keys_movable = missing.empty();  // then Begin() completes the fetch here
       op->Begin();
       if (missing.empty()) return;
       hooks->Arm(executor_, op, options, slot);
@@ -340,17 +341,21 @@ class BatchLoader {
     }
 
     // The answer of each input position, in input order: moved for the last position of each
-    // key, copied for its earlier duplicates; the keys are moved from the input.
+    // key, copied for its earlier duplicates. The keys are moved from the input, or, without a
+    // repeat, from the distinct keys if no provider call can still read them (else copied).
     static Result InInputOrder(internal::DistinctKeys<K>& distinct,
                                typename Operation::Answers answers) {
       Result result;
-      result.items.reserve(distinct.input.size());
-      if (answers.size() == distinct.input.size()) {  // no repeated key: position i is key i
+      if (!distinct.repeats()) {  // position i is key i
+        result.items.reserve(answers.size());
         for (size_t p = 0; p < answers.size(); ++p) {
-          result.items.push_back({std::move(distinct.input[p]), *std::move(answers[p])});
+          result.items.push_back(
+              {distinct.keys_movable ? std::move(distinct.keys[p]) : distinct.keys[p],
+               *std::move(answers[p])});
         }
         return result;
       }
+      result.items.reserve(distinct.input.size());
       std::vector<uint32_t> remaining(answers.size());
       for (size_t key : distinct.position_to_key) ++remaining[key];
       for (size_t p = 0; p < distinct.input.size(); ++p) {

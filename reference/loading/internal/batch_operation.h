@@ -17,16 +17,24 @@
 
 namespace cachelab::internal {
 
-// The input keys (owned), the distinct ones in first-occurrence order, and for each input
-// position the index of its key among them. Never iterates a hash container, so the order is
-// the input's; the index hashes pointers into the input, so no key is copied to build it.
+// The distinct keys of a fetch in first-occurrence order, and, only when the input repeats a
+// key, the input itself and for each input position the index of its key. Without a repeat
+// (the usual case) `keys` is the input, moved in: no key is copied. Never iterates a hash
+// container, so the order is the input's; the index hashes pointers into the input.
 template <typename K>
 struct DistinctKeys {
-  std::vector<K> input;  // moved into the result when the fetch completes
   std::vector<K> keys;
-  std::vector<size_t> position_to_key;
+  std::vector<K> input;                // empty unless the input repeats a key
+  std::vector<size_t> position_to_key;  // empty unless the input repeats a key
+  // Set before the fetch can complete: no provider call was needed, so nothing else reads
+  // `keys` when it completes and the result may take them.
+  bool keys_movable = false;
 
-  explicit DistinctKeys(std::vector<K> given) : input(std::move(given)) {
+  explicit DistinctKeys(std::vector<K> given) {
+    if (given.size() < 2) {
+      keys = std::move(given);
+      return;
+    }
     struct Hash {
       size_t operator()(const K* key) const { return absl::Hash<K>{}(*key); }
     };
@@ -34,14 +42,22 @@ struct DistinctKeys {
       bool operator()(const K* a, const K* b) const { return *a == *b; }
     };
     absl::flat_hash_map<const K*, size_t, Hash, Eq> index;
-    index.reserve(input.size());
-    position_to_key.reserve(input.size());
-    for (const K& key : input) {
-      auto [it, inserted] = index.try_emplace(&key, keys.size());
-      if (inserted) keys.push_back(key);
-      position_to_key.push_back(it->second);
+    index.reserve(given.size());
+    std::vector<size_t> to_key;
+    to_key.reserve(given.size());
+    for (const K& key : given) to_key.push_back(index.try_emplace(&key, index.size()).first->second);
+    if (index.size() == given.size()) {
+      keys = std::move(given);
+      return;
     }
+    keys.reserve(index.size());
+    for (size_t p = 0; p < given.size(); ++p) {
+      if (to_key[p] == keys.size()) keys.push_back(given[p]);  // a first occurrence
+    }
+    input = std::move(given);
+    position_to_key = std::move(to_key);
   }
+  bool repeats() const { return !position_to_key.empty(); }
 };
 
 // Splits `indices` (in order) into consecutive batches of at most `max_size`.

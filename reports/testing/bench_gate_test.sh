@@ -34,6 +34,12 @@ fi
 grep -q "BM_LruLookupHit/value_bytes:100/real_time/threads:1 .*REGRESSION" "$out/slowed.txt" || {
   echo "FAIL: the slowed lookup benchmark is not among the regressions"; exit 1; }
 
+echo "== the same slowdown in a peer's benchmark (a yardstick: shown, must not fail the gate)"
+"$bench" diff --yardsticks --threshold 15 --all "$out/base.json" "$out/slowed.json" \
+  | tee "$out/yardstick.txt" || { echo "FAIL: a slower yardstick failed the gate"; exit 1; }
+grep -q "BM_LruLookupHit/value_bytes:100/real_time/threads:1 .*yardstick moved" "$out/yardstick.txt" || {
+  echo "FAIL: the slower yardstick is not reported"; exit 1; }
+
 pair() {  # pair <A> <B>: interleaved rounds, engine and limit
   "$bench" pair --rounds 9 --min-time 0.02 --threshold 15 --all --filter "$filter|$limit" \
     --peers "$peers" "$1" "$2"

@@ -348,53 +348,36 @@ TEST_F(FallbackTest, EntriesLostInAFallbackAreCountedAsEvictions) {
   EXPECT_EQ(stats.Balance(), static_cast<int64_t>(chain->Size().value_or(99)));
 }
 
-// An unbounded memory engine that fails on demand: every call while `down`, and every insert
-// after `inserts_left` more (negative: never).
-struct Faults {
-  std::atomic<bool> down{false};
-  std::atomic<int> inserts_left{-1};
-};
+// An unbounded memory engine whose inserts fail with kUnavailable once `inserts_left` is spent.
 class FaultyCache final : public ForwardingCache<std::string, std::string> {
  public:
-  explicit FaultyCache(Faults& faults)
+  explicit FaultyCache(std::atomic<int>& inserts_left)
       : ForwardingCache(*NewMemoryCache<std::string, std::string>(MemoryEngine::kUnbounded, {})),
-        faults_(faults) {}
-  absl::StatusOr<std::optional<std::string>> Lookup(const std::string& key) override {
-    if (faults_.down) return absl::UnavailableError("down");
-    return inner().Lookup(key);
-  }
+        inserts_left_(inserts_left) {}
   absl::Status Insert(const std::string& key, std::string value) override {
-    if (faults_.down || faults_.inserts_left.fetch_sub(1) == 0) {
-      return absl::UnavailableError("down");
-    }
+    if (inserts_left_.fetch_sub(1) <= 0) return absl::UnavailableError("down");
     return inner().Insert(key, std::move(value));
-  }
-  absl::StatusOr<size_t> Size() override {
-    if (faults_.down) return absl::UnavailableError("down");
-    return inner().Size();
   }
 
  private:
-  Faults& faults_;
+  std::atomic<int>& inserts_left_;
 };
 
 // A recovery whose carrying over fails part way (the engine fails again after 10 of the 50
 // entries) leaves the serving engine's hit and miss counters as the callers saw them.
 TEST_F(FallbackTest, AFailedCarryOverDoesNotCountItsLookups) {
   fallback_.carry_over = true;
-  Faults faults;
+  std::atomic<int> inserts_left{0};  // the first insert fails: the chain falls back
   FallbackEngine<std::string, std::string> faulty{
-      "faulty", FallbackTailCapabilities({}), [&faults] {
+      "faulty", FallbackTailCapabilities({}), [&inserts_left] {
         return absl::StatusOr<std::unique_ptr<Cache<std::string, std::string>>>(
-            std::make_unique<FaultyCache>(faults));
+            std::make_unique<FaultyCache>(inserts_left));
       }};
   auto chain = Chain::Open({faulty}, options_, fallback_);
   ASSERT_TRUE(chain.ok()) << chain.status();
-  faults.down = true;
   for (int i = 0; i < 50; ++i) ASSERT_TRUE((*chain)->Insert(absl::StrCat("k", i), "v").ok());
   ASSERT_EQ((*chain)->Serving(), "memory");
-  faults.down = false;
-  faults.inserts_left = 10;
+  inserts_left = 10;
   Advance(absl::Seconds(1));
   EXPECT_EQ(Get(**chain, "k0"), "v");
   EXPECT_EQ((*chain)->Serving(), "memory") << "the carrying over did not fail";

@@ -27,7 +27,8 @@
 // Thread-safety: all methods may be called from any thread. Ownership: the cache is shared; a
 // default executor pool is owned. Callbacks run on the loader's executor or the provider's
 // thread, never inside the loader's locks; AsyncFetch handlers on their associated executor.
-// Complexity: O(n) expected for n keys plus the cache's and the provider's work.
+// Complexity: O(n) expected for n keys plus the cache's and the provider's work; the cache is
+// read 256 keys per LookupMany (one lock, transaction or round trip each).
 // Not promised: the order of on_key calls; answers from a provider after a fetch completed.
 #ifndef CACHELAB_REFERENCE_LOADING_BATCH_LOADER_H_
 #define CACHELAB_REFERENCE_LOADING_BATCH_LOADER_H_
@@ -53,10 +54,7 @@ namespace cachelab {
 
 template <typename K, typename V>
 struct BatchResult {
-  struct Item {
-    K key;
-    Answer<V> answer;
-  };
+  using Item = internal::KeyAnswer<K, V>;  // {K key; Answer<V> answer;}
   std::vector<Item> items;  // in the order the keys were given
 
   bool ok() const {
@@ -143,12 +141,11 @@ class BatchLoader {
 
   void FetchEach(const std::vector<K>& keys, std::function<void(const K&, const Answer<V>&)> on_key,
                  std::function<void(Result)> on_done, FetchOptions options = {}) {
-    core_->Start(std::vector<K>(keys), std::move(on_key), std::move(on_done), std::move(options),
-                 kNoSlot);
+    core_->Start(keys, std::move(on_key), std::move(on_done), std::move(options), kNoSlot);
   }
   void Fetch(const std::vector<K>& keys, std::function<void(Result)> on_done,
              FetchOptions options = {}) {
-    core_->Start(std::vector<K>(keys), nullptr, std::move(on_done), std::move(options), kNoSlot);
+    core_->Start(keys, nullptr, std::move(on_done), std::move(options), kNoSlot);
   }
   template <typename CompletionToken>
   auto AsyncFetch(const std::vector<K>& keys, CompletionToken&& token, FetchOptions options = {}) {
@@ -191,67 +188,41 @@ class BatchLoader {
     const asio::any_io_executor& executor() const { return executor_; }
 
     // Runs one fetch: validation and cache first, then the provider for the rest, in order.
-    template <typename Slot>
-    void Start(std::vector<K> input, std::function<void(const K&, const Answer<V>&)> on_key,
+    // `input` is a const std::vector<K>& (copied) or a std::vector<K>&& (moved from).
+    template <typename Keys, typename Slot>
+    void Start(Keys&& input, std::function<void(const K&, const Answer<V>&)> on_key,
                std::function<void(Result)> on_done, FetchOptions options, Slot* slot) {
-      auto distinct = std::make_shared<internal::DistinctKeys<K>>(std::move(input));
+      auto distinct = std::make_shared<internal::DistinctKeys<K, V>>(std::forward<Keys>(input));
       auto hooks = std::make_shared<Hooks>();
       auto self = this->shared_from_this();
-      std::function<void(size_t, const Answer<V>&)> each;
-      if (on_key) {
-        each = [distinct, on_key](size_t i, const Answer<V>& a) { on_key(distinct->keys[i], a); };
-      }
       auto op = std::make_shared<Operation>(
-          distinct->keys.size(), std::move(each),
-          [self, distinct, hooks, on_done](typename Operation::Answers answers) {
+          std::move(distinct->items), std::move(on_key),
+          [self, distinct, hooks, on_done](typename Operation::Items items) {
             hooks->Release();
-            self->CountFailures(answers);
-            on_done(InInputOrder(*distinct, std::move(answers)));
+            self->CountFailures(items);
+            on_done(InInputOrder(*distinct, std::move(items)));
           });
 
-      // Validation and the cache first, while nothing else can touch the operation. The cache
-      // is read with one LookupMany (one lock, one transaction or one round trip).
-      std::vector<size_t> missing;
-      std::vector<size_t> to_read;  // indices of the keys read (all of them without a validator)
-      std::vector<K> valid_keys;
+      // Validation and the cache first, while nothing else can touch the operation.
       uint64_t invalid = 0;
-      if (validate_) {
-        for (size_t i = 0; i < distinct->keys.size(); ++i) {
-          if (absl::Status valid = validate_(distinct->keys[i]); !valid.ok()) {
-            ++invalid;
-            op->Prefill(i, std::move(valid));
-          } else {
-            to_read.push_back(i);
-            valid_keys.push_back(distinct->keys[i]);
-          }
-        }
-      }
-      auto found = cache_->LookupMany(validate_ ? valid_keys : distinct->keys);
-      const size_t reads = validate_ ? to_read.size() : distinct->keys.size();
-      for (size_t j = 0; j < reads; ++j) {
-        const size_t i = validate_ ? to_read[j] : j;
-        if (found.ok() && (*found)[j].has_value()) {
-          op->Prefill(i, *std::move((*found)[j]));
-        } else {
-          missing.push_back(i);  // a failing cache is bypassed: the provider is the source
-        }
-      }
+      std::vector<size_t> missing = ReadCache(*op, invalid);
       {
         MutexLock lock(&mu_);
         stats_.misses += missing.size();
-        stats_.hits += distinct->keys.size() - missing.size() - invalid;
+        stats_.hits += op->size() - missing.size() - invalid;
       }
-      distinct->keys_movable = missing.empty();  // then Begin() completes the fetch here
+      if (missing.empty()) {
+        op->Begin();  // completes the fetch here: every key was settled
+        return;
+      }
+      auto batches = std::make_shared<const std::vector<internal::ProviderBatch<K>>>(
+          Batches(*op, missing));
       op->Begin();
-      if (missing.empty()) return;
       hooks->Arm(executor_, op, options, slot);
-      auto batches = std::make_shared<const std::vector<std::vector<size_t>>>(
-          internal::Chunk(missing, max_batch_size_));
-      auto keys = std::shared_ptr<const std::vector<K>>(distinct, &distinct->keys);
       if (provider_.is_async()) {
-        for (size_t b = 0; b < batches->size(); ++b) Send(op, keys, batches, b);
-      } else if (!batches->empty()) {
-        asio::post(executor_, [self, op, keys, batches] { self->Send(op, keys, batches, 0); });
+        for (size_t b = 0; b < batches->size(); ++b) Send(op, batches, b);
+      } else {
+        asio::post(executor_, [self, op, batches] { self->Send(op, batches, 0); });
       }
     }
 
@@ -309,69 +280,121 @@ class BatchLoader {
       std::optional<std::stop_callback<std::function<void()>>> stop ABSL_GUARDED_BY(mu);
     };
 
+    // Before op->Begin(): settles each key the validator refuses or the cache holds, and
+    // returns the indices of the rest. The cache is read kReadChunk keys per LookupMany (one
+    // lock, one transaction or one round trip each), in order, so that no buffer as large as
+    // the fetch is added to its items. A failing read is bypassed: the provider is the source.
+    std::vector<size_t> ReadCache(Operation& op, uint64_t& invalid) {
+      constexpr size_t kReadChunk = 256;
+      std::vector<size_t> missing;
+      std::vector<size_t> chunk_index;  // with a validator; else the chunk is keys [first, i)
+      std::vector<K> chunk;             // assigned in place, so long keys reuse their buffers
+      size_t filled = 0, first = 0;
+      chunk.reserve(std::min(op.size(), kReadChunk));
+      auto read = [&] {
+        chunk.resize(filled);
+        auto found = cache_->LookupMany(chunk);
+        for (size_t j = 0; j < filled; ++j) {
+          const size_t i = validate_ ? chunk_index[j] : first + j;
+          if (found.ok() && (*found)[j].has_value()) {
+            op.Prefill(i, *std::move((*found)[j]));
+          } else {
+            missing.push_back(i);
+          }
+        }
+        chunk_index.clear();
+        filled = 0;
+      };
+      for (size_t i = 0; i < op.size(); ++i) {
+        if (validate_) {
+          if (absl::Status valid = validate_(op.key(i)); !valid.ok()) {
+            ++invalid;
+            op.Prefill(i, std::move(valid));
+            continue;
+          }
+          chunk_index.push_back(i);
+        }
+        if (filled == 0) first = i;
+        if (filled < chunk.size()) {
+          chunk[filled] = op.key(i);
+        } else {
+          chunk.push_back(op.key(i));
+        }
+        if (++filled == kReadChunk) read();
+      }
+      if (filled > 0) read();
+      return missing;
+    }
+
+    // The provider batches of the missing keys, in order, with copies of their keys.
+    std::vector<internal::ProviderBatch<K>> Batches(const Operation& op,
+                                                    const std::vector<size_t>& missing) const {
+      std::vector<internal::ProviderBatch<K>> batches;
+      for (size_t i = 0; i < missing.size(); i += max_batch_size_) {
+        auto& batch = batches.emplace_back();
+        for (size_t j = i; j < std::min(missing.size(), i + max_batch_size_); ++j) {
+          batch.index.push_back(missing[j]);
+          batch.keys.push_back(op.key(missing[j]));
+        }
+      }
+      return batches;
+    }
+
     // Sends batch `b` to the provider and settles its keys from the answer. A synchronous
     // provider's next batch is posted once this one is answered (one batch at a time, no
     // recursion); Start sends every batch of an asynchronous provider in order.
-    void Send(std::shared_ptr<Operation> op, std::shared_ptr<const std::vector<K>> distinct,
-              std::shared_ptr<const std::vector<std::vector<size_t>>> batches, size_t b) {
+    void Send(std::shared_ptr<Operation> op,
+              std::shared_ptr<const std::vector<internal::ProviderBatch<K>>> batches, size_t b) {
       if (b == batches->size() || op->stopped()) return;
-      const std::vector<size_t>& batch = (*batches)[b];
-      std::vector<K> keys;
-      keys.reserve(batch.size());
-      for (size_t i : batch) keys.push_back((*distinct)[i]);
+      const internal::ProviderBatch<K>& batch = (*batches)[b];
       {
         MutexLock lock(&mu_);
         ++stats_.provider_calls;
-        stats_.provider_keys += keys.size();
-        stats_.largest_call = std::max<uint64_t>(stats_.largest_call, keys.size());
+        stats_.provider_keys += batch.keys.size();
+        stats_.largest_call = std::max<uint64_t>(stats_.largest_call, batch.keys.size());
       }
       auto self = this->shared_from_this();
-      provider_.Call(keys, op->stop_token(), [self, op, distinct, batches, b](
-                                                  std::vector<Answer<V>> answers) {
-        const std::vector<size_t>& batch = (*batches)[b];
-        for (size_t j = 0; j < batch.size() && !op->stopped(); ++j) {
-          if (answers[j].ok()) (void)self->cache_->Insert((*distinct)[batch[j]], *answers[j]);
-          op->Settle(batch[j], answers[j]);
-        }
-        if (!self->provider_.is_async() && b + 1 < batches->size()) {
-          asio::post(self->executor_,
-                     [self, op, distinct, batches, b] { self->Send(op, distinct, batches, b + 1); });
-        }
-      });
+      provider_.Call(batch.keys, op->stop_token(),
+                     [self, op, batches, b](std::vector<Answer<V>> answers) {
+                       const internal::ProviderBatch<K>& batch = (*batches)[b];
+                       for (size_t j = 0; j < batch.keys.size() && !op->stopped(); ++j) {
+                         if (answers[j].ok()) (void)self->cache_->Insert(batch.keys[j], *answers[j]);
+                         op->Settle(batch.index[j], batch.keys[j], answers[j]);
+                       }
+                       if (!self->provider_.is_async() && b + 1 < batches->size()) {
+                         asio::post(self->executor_,
+                                    [self, op, batches, b] { self->Send(op, batches, b + 1); });
+                       }
+                     });
     }
 
-    // The answer of each input position, in input order: moved for the last position of each
-    // key, copied for its earlier duplicates. The keys are moved from the input, or, without a
-    // repeat, from the distinct keys if no provider call can still read them (else copied).
-    static Result InInputOrder(internal::DistinctKeys<K>& distinct,
-                               typename Operation::Answers answers) {
+    // The answer of each input position, in input order. Without a repeat the items are the
+    // result; with one, each position takes its key from the input and its answer from its
+    // key's item: moved for the key's last position, copied for its earlier duplicates.
+    static Result InInputOrder(internal::DistinctKeys<K, V>& distinct,
+                               typename Operation::Items items) {
       Result result;
-      if (!distinct.repeats()) {  // position i is key i
-        result.items.reserve(answers.size());
-        for (size_t p = 0; p < answers.size(); ++p) {
-          result.items.push_back(
-              {distinct.keys_movable ? std::move(distinct.keys[p]) : distinct.keys[p],
-               *std::move(answers[p])});
-        }
+      if (!distinct.repeats()) {
+        result.items = std::move(items);
         return result;
       }
       result.items.reserve(distinct.input.size());
-      std::vector<uint32_t> remaining(answers.size());
+      std::vector<uint32_t> remaining(items.size());
       for (size_t key : distinct.position_to_key) ++remaining[key];
       for (size_t p = 0; p < distinct.input.size(); ++p) {
         const size_t key = distinct.position_to_key[p];
         if (--remaining[key] == 0) {
-          result.items.push_back({std::move(distinct.input[p]), *std::move(answers[key])});
+          result.items.push_back({std::move(distinct.input[p]), std::move(items[key].answer)});
         } else {
-          result.items.push_back({std::move(distinct.input[p]), *answers[key]});
+          result.items.push_back({std::move(distinct.input[p]), items[key].answer});
         }
       }
       return result;
     }
 
-    void CountFailures(const typename Operation::Answers& answers) {
+    void CountFailures(const typename Operation::Items& items) {
       uint64_t failed = 0;
-      for (const auto& answer : answers) failed += !answer->ok();
+      for (const auto& item : items) failed += !item.answer.ok();
       MutexLock lock(&mu_);
       stats_.failed_keys += failed;
     }

@@ -142,6 +142,40 @@ TEST_F(BatchLoaderTest, CachedKeysAndCachedNullsNeverReachTheProvider) {
   ExpectStats(*loader, {.hits = 2, .misses = 2, .provider_calls = 2, .provider_keys = 2, .largest_call = 1, .failed_keys = 0});  // a and the cached absence of miss1
 }
 
+// The loader reads the cache a chunk of keys at a time; a fetch of several chunks, with hits,
+// misses, refused keys and repeats spread over them, is answered as one.
+TEST_F(BatchLoaderTest, AFetchOfManyKeysMixesHitsMissesAndRefusalsAcrossCacheReads) {
+  BatchOptions options;
+  options.max_batch_size = 1000;
+  auto loader = Make(RecordingBatch(1000), options, [](const std::string& key) {
+    return absl::EndsWith(key, "7") ? absl::InvalidArgumentError("no 7s") : absl::OkStatus();
+  });
+  Keys keys, expected_batch;
+  for (int i = 0; i < 700; ++i) {
+    keys.push_back(absl::StrCat("k", i));
+    if (i % 10 == 7) continue;
+    if (i % 3 == 0) {
+      ASSERT_TRUE(cache_->Insert(keys.back(), std::string(absl::StrCat("cached ", i))).ok());
+    } else {
+      expected_batch.push_back(keys.back());
+    }
+  }
+  keys.push_back("k3");  // a repeat of a cached key, answered at both positions
+  const Loader::Result result = loader->FetchAll(keys);
+  ASSERT_EQ(result.items.size(), keys.size());
+  for (size_t p = 0; p < keys.size(); ++p) {
+    const int i = p < 700 ? static_cast<int>(p) : 3;
+    const std::string expected = i % 10 == 7  ? "error: no 7s"
+                                 : i % 3 == 0 ? absl::StrCat("cached ", i)
+                                              : "v:" + keys[p];
+    EXPECT_EQ(result.items[p].key, keys[p]);
+    EXPECT_EQ(Show(result.items[p].answer), expected) << keys[p];
+  }
+  EXPECT_EQ(Batches(), (std::vector<Keys>{expected_batch}));
+  // 700 keys: 70 end in 7; of the other 630, the 211 multiples of 3 are cached.
+  ExpectStats(*loader, {.hits = 211, .misses = 419, .provider_calls = 1, .provider_keys = 419, .largest_call = 419, .failed_keys = 70});
+}
+
 TEST_F(BatchLoaderTest, OneFailingKeyFailsAloneAndIsNotCached) {
   auto loader = Make(RecordingBatch(10));
   const Loader::Result result = loader->FetchAll({"a", "bad1", "b", "bad2", "bad1"});

@@ -67,17 +67,14 @@ def _prefix(name):
 
 # Each battery the macro generates: kind -> (header, instantiation macro, deps besides the engine).
 _BATTERIES = {
-    "conformance": ("conformance/battery.h", "CACHELAB_CONFORMANCE", [
-        Label("//conformance:battery"),
-        Label("@system//:gtest_main"),
+    "conformance": ("conformance/erased_factory.h", "CACHELAB_CONFORMANCE", [
+        Label("//conformance:engine_battery"),
     ]),
-    "properties": ("properties/battery.h", "CACHELAB_PROPERTIES", [
-        Label("//properties:battery"),
-        Label("//properties:main"),
+    "properties": ("conformance/erased_factory.h", "CACHELAB_PROPERTIES", [
+        Label("//properties:engine_battery"),
     ]),
-    "stress": ("stress/battery.h", "CACHELAB_STRESS", [
-        Label("//stress:battery"),
-        Label("@system//:gtest_main"),
+    "stress": ("conformance/erased_factory.h", "CACHELAB_STRESS", [
+        Label("//stress:engine_battery"),
     ]),
 }
 

@@ -14,7 +14,9 @@
 //
 // with K = std::string and V in {std::string, std::optional<std::string>}, and one call of the
 // Bazel macro cache_battery (conformance/battery.bzl), which generates a test that expands
-// CACHELAB_CONFORMANCE(Name, MyFactory). Tests are named Name/Suite/0.Behaviour.
+// CACHELAB_CONFORMANCE(Name, MyFactory) (erased_factory.h). Tests are named
+// Name/Suite/0.Behaviour. The suites are compiled once, for ErasedFactory (erased_factory.h),
+// into //conformance:engine_battery; this header is what that library compiles.
 #ifndef CACHELAB_CONFORMANCE_BATTERY_H_
 #define CACHELAB_CONFORMANCE_BATTERY_H_
 
@@ -28,23 +30,5 @@
 #include "conformance/removal_suite.h"
 #include "conformance/stats_suite.h"
 #include "conformance/value_suite.h"
-
-#define CACHELAB_CONFORMANCE_SUITE_(Name, Suite, Factory) \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Name, Suite, ::testing::Types<Factory>)
-
-// Instantiates every conformance suite for `Factory`, under the prefix `Name`.
-#define CACHELAB_CONFORMANCE(Name, Factory)                        \
-  namespace cachelab::conformance {                                \
-  CACHELAB_CONFORMANCE_SUITE_(Name, BasicSuite, Factory);          \
-  CACHELAB_CONFORMANCE_SUITE_(Name, ValueSuite, Factory);          \
-  CACHELAB_CONFORMANCE_SUITE_(Name, EvictionSuite, Factory);       \
-  CACHELAB_CONFORMANCE_SUITE_(Name, ExpirySuite, Factory);         \
-  CACHELAB_CONFORMANCE_SUITE_(Name, StatsSuite, Factory);          \
-  CACHELAB_CONFORMANCE_SUITE_(Name, ConfigSuite, Factory);         \
-  CACHELAB_CONFORMANCE_SUITE_(Name, ModelSuite, Factory);          \
-  CACHELAB_CONFORMANCE_SUITE_(Name, ConcurrencySuite, Factory);    \
-  CACHELAB_CONFORMANCE_SUITE_(Name, PersistenceSuite, Factory);    \
-  CACHELAB_CONFORMANCE_SUITE_(Name, RemovalSuite, Factory);        \
-  }
 
 #endif  // CACHELAB_CONFORMANCE_BATTERY_H_

@@ -12,6 +12,8 @@
 // Each case draws a capacity (1..16), a key space (1..24 keys), a default TTL if the engine has
 // one, and a command sequence; a failure is shrunk to a minimal sequence and printed with the
 // seed and an RC_PARAMS line that reruns exactly that case (see README, "Properties").
+// Compiled once, for ErasedFactory (conformance/erased_factory.h), into
+// //properties:engine_battery; an engine's test is CACHELAB_PROPERTIES (erased_factory.h).
 #ifndef CACHELAB_PROPERTIES_BATTERY_H_
 #define CACHELAB_PROPERTIES_BATTERY_H_
 
@@ -154,11 +156,5 @@ REGISTER_TYPED_TEST_SUITE_P(PropertySuite, MatchesTheModelAfterEveryCall, KeepsT
                             TheSameSeedEvictsTheSameVictims);
 
 }  // namespace cachelab::properties
-
-// Instantiates the property battery for `Factory` under the prefix `Name`.
-#define CACHELAB_PROPERTIES(Name, Factory)                                          \
-  namespace cachelab::properties {                                                  \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Name, PropertySuite, ::testing::Types<Factory>);   \
-  }
 
 #endif  // CACHELAB_PROPERTIES_BATTERY_H_

@@ -23,6 +23,8 @@
 //
 // STRESS_ROUNDS multiplies the rounds of the linearizability tests (the soak run uses 25).
 // Every wait is bounded: a broken engine ends in a named failure, not a hung test.
+// Compiled once, for ErasedFactory (conformance/erased_factory.h), into //stress:engine_battery;
+// an engine's test is CACHELAB_STRESS (erased_factory.h).
 #ifndef CACHELAB_STRESS_BATTERY_H_
 #define CACHELAB_STRESS_BATTERY_H_
 
@@ -399,13 +401,5 @@ REGISTER_TYPED_TEST_SUITE_P(StressSuite, ConcurrentHistoriesAreLinearizable,
                             AcknowledgedWritesSurviveAKill);
 
 }  // namespace cachelab::stress
-
-// Instantiates the stress battery for `Factory` under the prefix `Name`.
-#define CACHELAB_STRESS(Name, Factory)                                               \
-  namespace cachelab::stress {                                                       \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Name, StressSuite, ::testing::Types<Factory>);      \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Name, DiskFaultSuite, ::testing::Types<Factory>);   \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Name, ServerFaultSuite, ::testing::Types<Factory>); \
-  }
 
 #endif  // CACHELAB_STRESS_BATTERY_H_

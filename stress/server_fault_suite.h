@@ -33,19 +33,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "conformance/erased_factory.h"
 #include "conformance/internal/fixture.h"
 #include "gtest/gtest.h"
 #include "stress/internal/process.h"
 
 namespace cachelab::stress {
 
-// Whether a battery factory can start a server of the test's own (see above).
-template <typename F>
-concept StartsItsOwnServer = requires(int port, const CacheOptions& options,
-                                      absl::Duration timeout) {
-  F::StartServer(port, false);
-  F::template CreateOnServer<std::string, std::string>(options, port, timeout);
-};
+using battery::StartsItsOwnServer;  // conformance/erased_factory.h
 
 template <typename Factory>
 class ServerFaultSuite : public conformance::CacheTest<Factory> {
@@ -91,7 +86,7 @@ class ServerFaultSuite : public conformance::CacheTest<Factory> {
 TYPED_TEST_SUITE_P(ServerFaultSuite);
 
 #define CACHELAB_REQUIRE_OWN_SERVER()                                       \
-  CACHELAB_REQUIRE(StartsItsOwnServer<TypeParam>,                           \
+  CACHELAB_REQUIRE(battery::StartsServers<TypeParam>(),                     \
                    "the factory starts no server of its own (StartServer, " \
                    "CreateOnServer: see stress/server_fault_suite.h)")
 

@@ -1,5 +1,6 @@
 #include "benchmarks/python_peers.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ class PythonPeers {
   int64_t Time(const std::string& name, int64_t iterations) {
     if (to_ == nullptr || from_ == nullptr) return -1;
     std::fprintf(to_, "%s %lld\n", name.c_str(), static_cast<long long>(iterations));
-    std::fflush(to_);
+    if (std::fflush(to_) != 0) return -1;
     long long nanos = -1;
     if (std::fscanf(from_, "%lld", &nanos) != 1) return -1;
     return nanos;
@@ -30,6 +31,8 @@ class PythonPeers {
 
  private:
   PythonPeers() {
+    // A worker that dies must fail its benchmarks, not kill this process on the next write.
+    signal(SIGPIPE, SIG_IGN);
     int in[2], out[2];
     if (pipe(in) != 0 || pipe(out) != 0) return;
     const std::string script = Script();

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -89,6 +90,25 @@ absl::StatusOr<Flags> Parse(int argc, char** argv) {
   return flags;
 }
 
+// The programs the scorecard starts find their data (python_peers.py, the shared traces) in
+// RUNFILES_DIR. `bazel run` does not set it, and their own runfiles trees are not built when
+// they are only data of the scorecard: point them at the scorecard's tree, which holds theirs.
+void ExportRunfilesDir() {
+  for (const char* variable : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
+    const char* dir = std::getenv(variable);
+    if (dir != nullptr && *dir != '\0') return (void)setenv("RUNFILES_DIR", dir, 1);
+  }
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  std::filesystem::path runfiles = self.string() + ".runfiles";
+  if (error || !std::filesystem::is_directory(runfiles, error)) {
+    // Run from inside a runfiles tree (bazel run's working directory is <tree>/cachelab).
+    runfiles = std::filesystem::current_path(error).parent_path();
+    if (error || !std::filesystem::exists(runfiles / "MANIFEST", error)) return;
+  }
+  setenv("RUNFILES_DIR", runfiles.c_str(), 1);
+}
+
 std::string Commit() {
   const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
   if (workspace == nullptr) return "unknown";
@@ -125,6 +145,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const absl::Time start = absl::Now();
+  ExportRunfilesDir();
   Report report;
   report.mode = flags->full ? "full" : "quick";
   report.started = absl::FormatTime("%Y-%m-%d %H:%M UTC", start, absl::UTCTimeZone());

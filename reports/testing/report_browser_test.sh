@@ -6,7 +6,22 @@
 set -euo pipefail
 scorecard=$1; shift
 out="$TEST_TMPDIR/report"
-"$scorecard" --out="$out" --traces=web07,web12 --skip=stress "$@" > "$TEST_TMPDIR/scorecard.txt" || {
+# Run as `bazel run` runs it: no runfiles variables, the working directory inside its runfiles,
+# and the programs it starts without runfiles trees of their own (bazel builds none for a
+# binary that is only data): copies of the peers and the simulator, which find their data
+# (python_peers.py, the traces) only through the scorecard.
+mkdir -p "$TEST_TMPDIR/bin"
+entries=()
+for entry in "$@"; do
+  case "$entry" in
+    peers:*|simulate:*)
+      cp "${entry#*:}" "$TEST_TMPDIR/bin/"
+      entry="${entry%%:*}:$TEST_TMPDIR/bin/$(basename "${entry#*:}")" ;;
+  esac
+  entries+=("$entry")
+done
+env -u TEST_SRCDIR -u RUNFILES_DIR -u RUNFILES_MANIFEST_FILE "$scorecard" --out="$out" \
+  --traces=web07,web12 --skip=stress "${entries[@]}" > "$TEST_TMPDIR/scorecard.txt" || {
   cat "$TEST_TMPDIR/scorecard.txt"; echo "the scorecard failed"; exit 1; }
 grep -q "report: $out/index.html" "$TEST_TMPDIR/scorecard.txt" || {
   cat "$TEST_TMPDIR/scorecard.txt"; echo "the scorecard did not print the page's path"; exit 1; }

@@ -65,17 +65,11 @@ def _prefix(name):
         prefix = "Engine" + prefix
     return prefix
 
-# Each battery the macro generates: kind -> (header, instantiation macro, deps besides the engine).
+# Each battery the macro generates: kind -> its library (the kind's suites and main()).
 _BATTERIES = {
-    "conformance": ("conformance/erased_factory.h", "CACHELAB_CONFORMANCE", [
-        Label("//conformance:engine_battery"),
-    ]),
-    "properties": ("conformance/erased_factory.h", "CACHELAB_PROPERTIES", [
-        Label("//properties:engine_battery"),
-    ]),
-    "stress": ("conformance/erased_factory.h", "CACHELAB_STRESS", [
-        Label("//stress:engine_battery"),
-    ]),
+    "conformance": Label("//conformance:engine_battery"),
+    "properties": Label("//properties:engine_battery"),
+    "stress": Label("//stress:engine_battery"),
 }
 
 def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", perf = True, **kwargs):
@@ -89,20 +83,14 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
     # Public so that reports (//reports:scorecard) can run them.
     visibility = kwargs.pop("visibility", ["//visibility:public"])
     tests = []
-    for kind, (battery_hdr, macro, battery_deps) in _BATTERIES.items():
-        _battery_main(
-            name = "%s_%s_main" % (name, kind),
-            battery_hdr = battery_hdr,
-            factory = factory,
-            factory_hdr = factory_hdr,
-            macro = macro,
-            prefix = prefix,
-            testonly = True,
-        )
+
+    # The engine's factory, instantiated once for its three test binaries.
+    _factory_library(name + "_battery_hooks", prefix, factory, factory_hdr, "CACHELAB_ENGINE_HOOKS",
+                     "conformance/erased_factory.h", deps + [Label("//conformance:erased_factory")])
+    for kind, battery in _BATTERIES.items():
         cc_test(
             name = "%s_%s_test" % (name, kind),
-            srcs = [":%s_%s_main" % (name, kind)],
-            deps = deps + battery_deps,
+            deps = [":%s_battery_hooks" % name, battery],
             size = size,
             tags = tags + [kind, "cachelab_battery"],
             visibility = visibility,
@@ -118,25 +106,31 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
         tags = tags,
     )
 
-def _perf(name, prefix, factory, factory_hdr, deps, tags, visibility):
-    """The engine's benchmark and hit-ratio binaries, and the smoke test of the former."""
+def _factory_library(name, prefix, factory, factory_hdr, macro, battery_hdr, deps, alwayslink = False):
+    """A private library of one generated source: `macro(prefix, factory)` after both headers."""
     _battery_main(
-        name = name + "_perf_main",
-        battery_hdr = "benchmarks/perf_battery.h",
+        name = name + "_main",
+        battery_hdr = battery_hdr,
         factory = factory,
         factory_hdr = factory_hdr,
-        macro = "CACHELAB_PERF",
+        macro = macro,
         prefix = prefix,
         testonly = True,
     )
     cc_library(
-        name = name + "_perf",
+        name = name,
         testonly = True,
-        srcs = [":%s_perf_main" % name],
-        deps = deps + [Label("//benchmarks:perf_battery")],
-        alwayslink = True,
+        srcs = [":%s_main" % name],
+        deps = deps,
+        alwayslink = alwayslink,
         visibility = ["//visibility:private"],
     )
+
+def _perf(name, prefix, factory, factory_hdr, deps, tags, visibility):
+    """The engine's benchmark and hit-ratio binaries, and the smoke test of the former."""
+    _factory_library(name + "_perf", prefix, factory, factory_hdr, "CACHELAB_PERF",
+                     "benchmarks/perf_battery.h", deps + [Label("//benchmarks:perf_battery")],
+                     alwayslink = True)
     cc_binary(
         name = name + "_benchmark",
         testonly = True,

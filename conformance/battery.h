@@ -13,8 +13,8 @@
 //   };
 //
 // with K = std::string and V in {std::string, std::optional<std::string>}, and one call of the
-// Bazel macro cache_battery (conformance/battery.bzl), which generates a test that expands
-// CACHELAB_CONFORMANCE(Name, MyFactory) (erased_factory.h). Tests are named
+// Bazel macro cache_battery (conformance/battery.bzl), which generates a library that expands
+// CACHELAB_ENGINE_HOOKS(Name, MyFactory) (erased_factory.h) and links it into the tests. Tests are named
 // Name/Suite/0.Behaviour. The suites are compiled once, for ErasedFactory (erased_factory.h),
 // into //conformance:engine_battery; this header is what that library compiles.
 #ifndef CACHELAB_CONFORMANCE_BATTERY_H_

@@ -1,4 +1,5 @@
-// The conformance suites compiled once, for ErasedFactory (conformance/erased_factory.h).
+// The conformance suites compiled once, for ErasedFactory (conformance/erased_factory.h), and
+// main() of every engine's conformance test.
 #include "conformance/erased_factory.h"
 #include "conformance/battery.h"
 
@@ -19,9 +20,9 @@ void RegisterSuites(const char* prefix) {
 }
 
 }  // namespace
-
-int RunConformance(int argc, char** argv) {
-  return battery::RunBattery(argc, argv, RegisterSuites);
-}
-
 }  // namespace cachelab::conformance
+
+// The engine is the binary's RegisteredEngine() (its hooks library, from cache_battery).
+int main(int argc, char** argv) {
+  return cachelab::battery::RunBattery(argc, argv, cachelab::conformance::RegisterSuites);
+}

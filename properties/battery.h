@@ -13,7 +13,7 @@
 // one, and a command sequence; a failure is shrunk to a minimal sequence and printed with the
 // seed and an RC_PARAMS line that reruns exactly that case (see README, "Properties").
 // Compiled once, for ErasedFactory (conformance/erased_factory.h), into
-// //properties:engine_battery; an engine's test is CACHELAB_PROPERTIES (erased_factory.h).
+// //properties:engine_battery, which an engine's test links with its CACHELAB_ENGINE_HOOKS.
 #ifndef CACHELAB_PROPERTIES_BATTERY_H_
 #define CACHELAB_PROPERTIES_BATTERY_H_
 

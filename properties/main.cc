@@ -1,5 +1,6 @@
 // main() of the property tests written by hand: GoogleTest, with RapidCheck's CI defaults
-// (rapidcheck_defaults.h). Engines' property tests get theirs from CACHELAB_PROPERTIES.
+// (rapidcheck_defaults.h). Engines' property tests get theirs from
+// //properties:engine_battery.
 #include "gtest/gtest.h"
 #include "properties/rapidcheck_defaults.h"
 

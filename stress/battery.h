@@ -24,7 +24,7 @@
 // STRESS_ROUNDS multiplies the rounds of the linearizability tests (the soak run uses 25).
 // Every wait is bounded: a broken engine ends in a named failure, not a hung test.
 // Compiled once, for ErasedFactory (conformance/erased_factory.h), into //stress:engine_battery;
-// an engine's test is CACHELAB_STRESS (erased_factory.h).
+// an engine's test links it with its CACHELAB_ENGINE_HOOKS (erased_factory.h).
 #ifndef CACHELAB_STRESS_BATTERY_H_
 #define CACHELAB_STRESS_BATTERY_H_
 

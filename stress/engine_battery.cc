@@ -1,5 +1,5 @@
 // The stress, disk-fault and server-fault suites compiled once, for ErasedFactory
-// (conformance/erased_factory.h).
+// (conformance/erased_factory.h), and main() of every engine's stress test.
 #include "conformance/erased_factory.h"
 #include "stress/battery.h"
 
@@ -13,7 +13,9 @@ void RegisterSuites(const char* prefix) {
 }
 
 }  // namespace
-
-int RunStress(int argc, char** argv) { return battery::RunBattery(argc, argv, RegisterSuites); }
-
 }  // namespace cachelab::stress
+
+// The engine is the binary's RegisteredEngine() (its hooks library, from cache_battery).
+int main(int argc, char** argv) {
+  return cachelab::battery::RunBattery(argc, argv, cachelab::stress::RegisterSuites);
+}

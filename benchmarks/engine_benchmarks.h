@@ -51,7 +51,8 @@ int ResidentKeys(const Capabilities& capabilities);
 
 }  // namespace cachelab::benchmarks
 
-// For cache_battery's generated main: registers `Factory`'s benchmarks under `Name`.
+// For a benchmark binary written by hand (cache_battery's use //benchmarks:engine_perf):
+// registers `Factory`'s benchmarks under `Name`.
 #define CACHELAB_BENCHMARKS(Name, Factory)                                                    \
   static const bool cachelab_benchmarks_registered = [] {                                     \
     ::cachelab::benchmarks::RegisterEngineBenchmarks(                                         \

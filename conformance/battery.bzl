@@ -84,9 +84,25 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
     visibility = kwargs.pop("visibility", ["//visibility:public"])
     tests = []
 
-    # The engine's factory, instantiated once for its three test binaries.
-    _factory_library(name + "_battery_hooks", prefix, factory, factory_hdr, "CACHELAB_ENGINE_HOOKS",
-                     "conformance/erased_factory.h", deps + [Label("//conformance:erased_factory")])
+    # The engine's factory, instantiated once for all its test, benchmark and hit-ratio binaries.
+    _battery_main(
+        name = name + "_battery_hooks_main",
+        battery_hdr = "conformance/erased_factory.h",
+        factory = factory,
+        factory_hdr = factory_hdr,
+        macro = "CACHELAB_ENGINE_HOOKS",
+        prefix = prefix,
+        testonly = True,
+    )
+    cc_library(
+        name = name + "_battery_hooks",
+        testonly = True,
+        srcs = [":%s_battery_hooks_main" % name],
+        deps = deps + [Label("//conformance:erased_factory")],
+        # Whole, so that whichever library calls RegisteredEngine() links after it finds it.
+        alwayslink = True,
+        visibility = ["//visibility:private"],
+    )
     for kind, battery in _BATTERIES.items():
         cc_test(
             name = "%s_%s_test" % (name, kind),
@@ -98,7 +114,7 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
         )
         tests.append(":%s_%s_test" % (name, kind))
     if perf:
-        _perf(name, prefix, factory, factory_hdr, deps, tags, visibility)
+        _perf(name, tags, visibility)
         tests.append(":%s_benchmark_test" % name)
     native.test_suite(
         name = name + "_battery",
@@ -106,42 +122,21 @@ def cache_battery(name, factory, factory_hdr, deps, tags = [], size = "medium", 
         tags = tags,
     )
 
-def _factory_library(name, prefix, factory, factory_hdr, macro, battery_hdr, deps, alwayslink = False):
-    """A private library of one generated source: `macro(prefix, factory)` after both headers."""
-    _battery_main(
-        name = name + "_main",
-        battery_hdr = battery_hdr,
-        factory = factory,
-        factory_hdr = factory_hdr,
-        macro = macro,
-        prefix = prefix,
-        testonly = True,
-    )
-    cc_library(
-        name = name,
-        testonly = True,
-        srcs = [":%s_main" % name],
-        deps = deps,
-        alwayslink = alwayslink,
-        visibility = ["//visibility:private"],
-    )
-
-def _perf(name, prefix, factory, factory_hdr, deps, tags, visibility):
+def _perf(name, tags, visibility):
     """The engine's benchmark and hit-ratio binaries, and the smoke test of the former."""
-    _factory_library(name + "_perf", prefix, factory, factory_hdr, "CACHELAB_PERF",
-                     "benchmarks/perf_battery.h", deps + [Label("//benchmarks:perf_battery")],
-                     alwayslink = True)
+    # The engine's hooks (see cache_battery) registered by the shared //benchmarks:engine_perf.
+    perf = [":%s_battery_hooks" % name, Label("//benchmarks:engine_perf")]
     cc_binary(
         name = name + "_benchmark",
         testonly = True,
-        deps = [":%s_perf" % name, Label("@system//:benchmark_main")],
+        deps = perf + [Label("@system//:benchmark_main")],
         tags = tags + ["benchmark"],
         visibility = visibility,
     )
     cc_binary(
         name = name + "_hitratio",
         testonly = True,
-        deps = [":%s_perf" % name, Label("//benchmarks/hitratio:simulate_main")],
+        deps = perf + [Label("//benchmarks/hitratio:simulate_main")],
         tags = tags,
         visibility = visibility,
     )

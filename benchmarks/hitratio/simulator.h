@@ -3,8 +3,8 @@
 //
 // A policy is a built-in ("lru", "opt" = Belady with admission, "opt-demand" = Belady under
 // demand paging; policies.h) or a registered engine: any Cache<std::string, std::string>
-// registered with CACHELAB_HITRATIO_ENGINE (cache_battery() registers every engine it is
-// given, in the generated <engine>_hitratio binary). An engine is replayed through its public
+// registered with CACHELAB_HITRATIO_ENGINE or RegisterEngine() (cache_battery's generated
+// <engine>_hitratio registers its engine through //benchmarks:engine_perf). An engine is replayed through its public
 // interface: for every request Lookup(key), and on a miss Insert(key, value), on a clock that
 // never moves, with seed 42; so its hit ratio is what a read-through client of it would see.
 //

@@ -54,17 +54,8 @@ std::vector<std::string> RapidCheckReproduceLines(const std::string& output) {
 
 enum class Kind { kEngine, kBroken, kThirdParty };
 
-EngineResult RunEngine(const std::string& conformance, Kind kind, bool stress) {
-  const bool broken = kind == Kind::kBroken;
-  EngineResult engine;
-  engine.label = EngineLabel(conformance);
-  engine.broken = broken;
-  engine.third_party = kind == Kind::kThirdParty;
-  engine.suites["conformance"] = RunSuite(conformance);
-  const std::string properties = Sibling(conformance, "_properties_test");
-  if (Exists(properties)) engine.suites["properties"] = RunSuite(properties);
-  const std::string stress_binary = Sibling(conformance, "_stress_test");
-  if (stress && Exists(stress_binary)) engine.suites["stress"] = RunSuite(stress_binary);
+// The verdict of an engine whose suites have all run.
+void Judge(Kind kind, EngineResult& engine) {
   bool crashed = false, clean = true;
   int failed = 0;
   for (const auto& [name, suite] : engine.suites) {
@@ -72,7 +63,7 @@ EngineResult RunEngine(const std::string& conformance, Kind kind, bool stress) {
     failed += suite.failed;
     clean &= suite.exit_code == 0;
   }
-  if (broken) {
+  if (kind == Kind::kBroken) {
     engine.good = failed > 0 || crashed;
     engine.verdict = engine.good ? "caught" : "NOT CAUGHT";
   } else if (engine.third_party) {
@@ -84,7 +75,6 @@ EngineResult RunEngine(const std::string& conformance, Kind kind, bool stress) {
     engine.good = failed == 0 && clean;
     engine.verdict = engine.good ? "pass" : "FAIL";
   }
-  return engine;
 }
 
 // Per-call nanoseconds of each benchmark in Google Benchmark JSON, by name.
@@ -210,23 +200,55 @@ SuiteResult RunSuite(const std::string& binary) {
 
 std::vector<EngineResult> RunBatteries(const EngineBinaries& binaries, bool stress,
                                        const std::function<void(const EngineResult&)>& done) {
-  std::vector<std::pair<std::string, Kind>> jobs;
-  for (const std::string& e : binaries.engines) jobs.emplace_back(e, Kind::kEngine);
-  for (const std::string& e : binaries.broken) jobs.emplace_back(e, Kind::kBroken);
-  for (const std::string& e : binaries.third_party) jobs.emplace_back(e, Kind::kThirdParty);
-  std::vector<EngineResult> results(jobs.size());
+  std::vector<std::pair<std::string, Kind>> engines;
+  for (const std::string& e : binaries.engines) engines.emplace_back(e, Kind::kEngine);
+  for (const std::string& e : binaries.broken) engines.emplace_back(e, Kind::kBroken);
+  for (const std::string& e : binaries.third_party) engines.emplace_back(e, Kind::kThirdParty);
+  std::vector<EngineResult> results(engines.size());
+  // One job per suite. Properties first: they are the longest suites (an engine that starts a
+  // server for each case takes over a minute), so they must not be the last ones started.
+  struct Job {
+    size_t engine;
+    std::string suite;
+    std::string binary;
+  };
+  std::vector<Job> jobs;
+  std::vector<int> pending(engines.size(), 0);
+  for (const char* suite : {"properties", "conformance", "stress"}) {
+    for (size_t i = 0; i < engines.size(); ++i) {
+      const std::string& conformance = engines[i].first;
+      const std::string binary = Sibling(conformance, absl::StrCat("_", suite, "_test"));
+      const bool wanted = std::string(suite) == "conformance" ||
+                          (Exists(binary) && (stress || std::string(suite) != "stress"));
+      if (!wanted) continue;
+      jobs.push_back({i, suite, binary});
+      ++pending[i];
+    }
+  }
+  for (size_t i = 0; i < engines.size(); ++i) {
+    results[i].label = EngineLabel(engines[i].first);
+    results[i].broken = engines[i].second == Kind::kBroken;
+    results[i].third_party = engines[i].second == Kind::kThirdParty;
+  }
   std::atomic<size_t> next{0};
   std::mutex mu;
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
-      results[i] = RunEngine(jobs[i].first, jobs[i].second, stress);
+    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      SuiteResult suite = RunSuite(jobs[j].binary);
       std::lock_guard<std::mutex> lock(mu);
-      done(results[i]);
+      EngineResult& engine = results[jobs[j].engine];
+      engine.suites[jobs[j].suite] = std::move(suite);
+      if (--pending[jobs[j].engine] == 0) {
+        Judge(engines[jobs[j].engine].second, engine);
+        done(engine);
+      }
     }
   };
+  // One more worker than cores: the suites of remote and persistent engines wait on servers
+  // and fsync, and a spare worker uses the time.
   std::vector<std::thread> workers;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < cores; ++i) workers.emplace_back(work);
+  for (unsigned i = 0; i < cores + 1; ++i) workers.emplace_back(work);
   for (auto& w : workers) w.join();
   return results;
 }

@@ -1,8 +1,9 @@
 // The steps of the scorecard (reports/scorecard.cc), each filling part of a Report: the
-// batteries (in parallel, one job per core), the speed benchmarks against their limits (alone,
-// one at a time), and the hit-ratio simulator. Every step runs binaries as child processes and
-// reads what they print (GoogleTest lines, Google Benchmark JSON, the simulator's JSON); a step
-// that cannot run is recorded in Report::problems, never silently left out.
+// batteries (in parallel: one job per suite, on one worker per core and one more), the speed
+// benchmarks against their limits (alone, one at a time), and the hit-ratio simulator. Every
+// step runs binaries as child processes and reads what they print (GoogleTest lines, Google
+// Benchmark JSON, the simulator's JSON); a step that cannot run is recorded in
+// Report::problems, never silently left out.
 //
 // Thread-safety: each function is called from one thread; RunBatteries runs its own workers.
 #ifndef CACHELAB_REPORTS_RUN_STEPS_H_

@@ -383,6 +383,7 @@ std::string RenderHtml(const Report& report) {
       kStyle, "</style></head><body>\n<h1>cachelab report</h1><p class=\"meta\">",
       Escape(absl::StrCat(report.mode, " run started ", report.started, " · commit ",
                           report.commit, " · ", report.machine, " · ", report.build)),
+      "</p><p class=\"meta\">", Escape(report.settings),
       "</p>\n<section id=\"summary\">", Summary(report), "</section>\n");
   absl::StrAppend(&html, "<section id=\"scorecard\"><h2>Scorecard</h2><p>Every registered engine "
                          "through the battery its capabilities call for: the typed conformance "
@@ -426,6 +427,7 @@ std::string RenderHtml(const Report& report) {
 nlohmann::json ToJson(const Report& report) {
   nlohmann::json json;
   json["mode"] = report.mode;
+  json["settings"] = report.settings;
   json["started"] = report.started;
   json["commit"] = report.commit;
   json["machine"] = report.machine;

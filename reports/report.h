@@ -69,6 +69,7 @@ struct HitRatioResult {
 
 struct Report {
   std::string mode;      // quick or full
+  std::string settings;  // what the mode ran: property cases, stress and benchmark settings
   std::string started;   // UTC time
   std::string commit;    // git describe, if known
   std::string machine;   // CPU model, cores

@@ -49,6 +49,10 @@ def need(condition, what):
 
 for section in ["summary", "scorecard", "broken", "speed", "hit-ratios", "regressions"]:
     need(f'<section id="{section}">' in dom, f"section {section} is not rendered")
+need(report.get("settings") and escape(report["settings"], quote=False) in dom,
+     "the run's settings (property cases, stress, benchmark passes) are not on the page")
+need(report["mode"] != "quick" or "200 cases per property" in report["settings"]
+     or "RC_PARAMS given" in report["settings"], "the quick run does not say it ran 200 cases")
 engines = [e for e in report["engines"] if not e["broken"] and not e["third_party"]]
 broken = [e for e in report["engines"] if e["broken"]]
 third_party = [e for e in report["engines"] if e["third_party"]]

@@ -85,6 +85,40 @@ TEST(FastCacheTest, HitOnTriviallyCopyableValueDoesNotAllocate) {
   EXPECT_EQ(counted, 0u) << "a lookup hit allocated";
 }
 
+TEST(FastCacheTest, SamplesReadsOnlyWhileSeveralThreadsRead) {
+  auto made = *NewFastCache<int, int>(Options(100));
+  auto& cache = dynamic_cast<fast_internal::FastCacheImpl<int, int, std::hash<int>>&>(*made);
+  ASSERT_TRUE(cache.Insert(1, 10).ok());
+  using State = fast_internal::ThreadState;
+  // Thread a leaves reads waiting in its buffer and stays alive (an exited thread's slot, and
+  // so its buffer, could go to b); b then fills its own buffer, and its drain finds two.
+  std::latch a_read(1), b_done(1);
+  std::thread a([&] {
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(cache.Lookup(1)->has_value());
+    a_read.count_down();
+    b_done.wait();
+  });
+  a_read.wait();
+  std::thread b([&] {
+    for (uint32_t i = 0; i < State::kCapacity; ++i) EXPECT_TRUE(cache.Lookup(1)->has_value());
+  });
+  b.join();
+  EXPECT_TRUE(cache.SamplingReadsForTesting()) << "two threads' reads drained together";
+  b_done.count_down();
+  a.join();
+  // Alone, this thread fills its buffer kSampleUnderContention times slower while sampling;
+  // the drain then finds one buffer, and every read is recorded again.
+  const uint32_t sampled_fill = State::kCapacity * State::kSampleUnderContention;
+  for (uint32_t i = 0; i < State::kCapacity + 4; ++i) ASSERT_TRUE(cache.Lookup(1)->has_value());
+  EXPECT_TRUE(cache.SamplingReadsForTesting()) << "reads were recorded one for one";
+  for (uint32_t i = State::kCapacity + 4; i < sampled_fill; ++i) {
+    ASSERT_TRUE(cache.Lookup(1)->has_value());
+  }
+  EXPECT_FALSE(cache.SamplingReadsForTesting()) << "one reader, still sampling";
+  // Sampling changes what the policy sees, never the answers or the statistics.
+  EXPECT_EQ(cache.Stats().hits, 5 + State::kCapacity + sampled_fill);
+}
+
 TEST(FastCacheTest, NeverHoldsMoreThanItsCapacityUnderConcurrentWriters) {
   auto cache = *NewFastCache<std::string, std::string>(Options(64));
   std::atomic<bool> stop{false};

@@ -17,6 +17,7 @@ namespace cachelab::fast_internal {
 
 struct alignas(64) ThreadState {
   static constexpr uint32_t kCapacity = 16;
+  static constexpr uint32_t kSampleUnderContention = 4;  // a power of two
 
   // Records a read; returns false if the buffer is full (the read is dropped).
   bool Push(PolicyNode* node) {
@@ -25,6 +26,11 @@ struct alignas(64) ThreadState {
     ring_[tail % kCapacity].store(node, std::memory_order_relaxed);
     tail_.store(tail + 1, std::memory_order_release);
     return true;
+  }
+  // True once in every kSampleUnderContention calls (the owner's reads while sampling).
+  bool SampleTick() { return (++sample_counter_ & (kSampleUnderContention - 1)) == 0; }
+  bool Empty() const {
+    return tail_.load(std::memory_order_acquire) == head_.load(std::memory_order_relaxed);
   }
   bool Full() const {
     return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) >=
@@ -57,6 +63,7 @@ struct alignas(64) ThreadState {
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
   std::atomic<uint32_t> tail_{0};
+  uint32_t sample_counter_ = 0;  // the owner's only
   alignas(64) std::atomic<uint32_t> head_{0};
   std::atomic<PolicyNode*> ring_[kCapacity] = {};
 };

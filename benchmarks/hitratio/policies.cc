@@ -1,6 +1,7 @@
 #include "benchmarks/hitratio/policies.h"
 
 #include <bit>
+#include <queue>
 
 namespace cachelab::hitratio {
 namespace {
@@ -146,6 +147,42 @@ uint64_t ReplayOpt(const Trace& trace, const std::vector<uint32_t>& next_uses, s
 uint64_t ReplayOptDemand(const Trace& trace, const std::vector<uint32_t>& next_uses,
                          size_t capacity) {
   return ReplayOptImpl(trace, next_uses, capacity, /*admission=*/false);
+}
+
+uint64_t ReplayPerfectLfu(const Trace& trace, size_t capacity) {
+  std::vector<uint32_t> count(trace.distinct, 0);
+  std::vector<bool> cached(trace.distinct, false);
+  // The cached keys by (count, time of that count): a min-heap in which a key's entry is
+  // current only while it is cached and its count has not moved on; older ones are skipped.
+  struct Item {
+    uint32_t count;
+    uint32_t time;
+    uint32_t id;
+  };
+  auto after = [](const Item& a, const Item& b) {
+    return a.count != b.count ? a.count > b.count : a.time > b.time;
+  };
+  std::priority_queue<Item, std::vector<Item>, decltype(after)> heap(after);
+  size_t size = 0;
+  uint64_t hits = 0;
+  for (uint32_t t = 0; t < trace.requests.size(); ++t) {
+    const uint32_t id = trace.requests[t];
+    const uint32_t uses = ++count[id];
+    if (cached[id]) {
+      ++hits;
+    } else if (size < capacity) {
+      cached[id] = true;
+      ++size;
+    } else {
+      while (!cached[heap.top().id] || count[heap.top().id] != heap.top().count) heap.pop();
+      if (uses <= heap.top().count) continue;  // not more popular than the least: not cached
+      cached[heap.top().id] = false;
+      heap.pop();
+      cached[id] = true;
+    }
+    heap.push(Item{uses, t, id});
+  }
+  return hits;
 }
 
 }  // namespace cachelab::hitratio

@@ -9,9 +9,16 @@
 //                      every policy that may decline to cache, and the figure usually quoted.
 //   ReplayOptDemand    OPT under demand paging: the new key is always cached, evicting the
 //                      cached key used again farthest in the future (never the new key).
+//   ReplayPerfectLfu   LFU with perfect history ("lfu-perfect"): counts every key's requests
+//                      since the trace began, cached or not; on a miss in a full cache the new
+//                      key replaces the cached key with the smallest count (least recent among
+//                      equals) only if its own count, this request included, is larger. Not
+//                      clairvoyant: the yardstick of frequency-based admission (TinyLFU's
+//                      sketch approximates these counts in bounded memory).
 //
 // Thread-safety: pure functions of their arguments. Complexity: LRU O(1) per request; OPT
-// O(log64 n) per request over a precomputed next-use array (NextUses, O(n)); memory O(n).
+// O(log64 n) per request over a precomputed next-use array (NextUses, O(n)); perfect LFU
+// O(log n) per request (a heap with stale entries); memory O(n).
 #ifndef CACHELAB_BENCHMARKS_HITRATIO_POLICIES_H_
 #define CACHELAB_BENCHMARKS_HITRATIO_POLICIES_H_
 
@@ -33,6 +40,7 @@ uint64_t ReplayLru(const Trace& trace, size_t capacity);
 uint64_t ReplayOpt(const Trace& trace, const std::vector<uint32_t>& next_uses, size_t capacity);
 uint64_t ReplayOptDemand(const Trace& trace, const std::vector<uint32_t>& next_uses,
                          size_t capacity);
+uint64_t ReplayPerfectLfu(const Trace& trace, size_t capacity);
 
 }  // namespace cachelab::hitratio
 

@@ -7,8 +7,8 @@
 // Flags:
 //   --traces=A,B       shared trace names (web07, web12, orm-busy, orm-night, zipf, or "all")
 //                      or paths to trace files
-//   --policies=A,B     lru, opt, opt-demand, and every engine linked in (see --list); by
-//                      default lru, opt and every engine linked in
+//   --policies=A,B     lru, opt, opt-demand, lfu-perfect, and every engine linked in (see
+//                      --list); by default lru, opt and every engine linked in
 //   --capacities=A,B   percentages of the trace's distinct keys (5%) or entries (1000)
 //   --threads=N        jobs at once (default: every core)
 //   --format=F         trace format for paths: auto (default), cache2k, text, csv, oracleGeneral

@@ -21,7 +21,7 @@
 namespace cachelab::hitratio {
 namespace {
 
-constexpr const char* kBuiltins[] = {"lru", "opt", "opt-demand"};
+constexpr const char* kBuiltins[] = {"lru", "opt", "opt-demand", "lfu-perfect"};
 
 std::vector<EngineRegistration>& Registry() {
   static auto* registry = new std::vector<EngineRegistration>();
@@ -143,6 +143,8 @@ JobResult RunJob(const Job& job, const std::vector<uint32_t>* next_uses) {
   const absl::Time start = absl::Now();
   if (job.policy == "lru") {
     result.hits = ReplayLru(*job.trace, job.capacity);
+  } else if (job.policy == "lfu-perfect") {
+    result.hits = ReplayPerfectLfu(*job.trace, job.capacity);
   } else if (job.policy == "opt" || job.policy == "opt-demand") {
     if (next_uses == nullptr) {
       result.status = absl::InternalError("OPT needs the trace's next uses");

@@ -61,6 +61,19 @@ TEST(SimulatorTest, OptEqualsTheExhaustiveOptimumOnSmallTraces) {
   }
 }
 
+TEST(SimulatorTest, PerfectLfuAdmitsOnlyAKeyCountedMoreOftenThanTheLeastCachedOne) {
+  // Capacity 2; a = 0, b = 1, c = 2. a a b: a hit, both cached (a:2, b:1). c (count 1) is not
+  // more popular than b (1): declined. c again (2) replaces b. b (2) ties a (2), the least
+  // recent of the least counted: declined. c hits. LRU on the same requests hits 4 times.
+  const Trace trace = Make({0, 0, 1, 2, 2, 1, 2});
+  EXPECT_EQ(ReplayPerfectLfu(trace, 2), 2u);
+  EXPECT_EQ(ReplayLru(trace, 2), 4u);
+  // Counts survive eviction. Capacity 1, b b a a a b b b: b hits once; a's third request (3 > 2)
+  // displaces b; b's fourth (4 > 3) displaces a, and its last hits: 2. An LFU that forgot b's
+  // two early requests would still be declining it at the end (1 hit).
+  EXPECT_EQ(ReplayPerfectLfu(Make({1, 1, 0, 0, 0, 1, 1, 1}), 1), 2u);
+}
+
 TEST(SimulatorTest, BuiltInLruDecidesAsTheReferenceLruEngine) {
   std::mt19937 rng(2);
   std::vector<uint32_t> requests(20000);

@@ -38,6 +38,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "properties/rapidcheck_defaults.h"
 #include "reports/battery_run.h"
 #include "reports/report.h"
 #include "reports/run_steps.h"
@@ -45,7 +46,7 @@
 namespace cachelab::reports {
 namespace {
 
-// RapidCheck cases per property in the quick run (CI's default is 500).
+// RapidCheck cases per property in the quick run (CI's: properties::kMaxSuccess).
 constexpr int kQuickPropertyCases = 200;
 
 struct Flags {
@@ -168,9 +169,10 @@ int Main(int argc, char** argv) {
     setenv("STRESS_KILL_TRIALS", "500", 1);
     setenv("STRESS_CORRUPTION_TRIALS", "100", 1);
     setenv("STRESS_RUNS", "200", 1);
-    report.settings =
-        "500 cases per property (as CI), long stress runs (5 rounds, 500 kills, 100 corruption "
-        "trials, 200 determinism runs), benchmarks the median of three 0.5 s passes";
+    report.settings = absl::StrCat(
+        properties::kMaxSuccess, " cases per property (as CI), long stress runs (5 rounds, 500 "
+        "kills, 100 corruption trials, 200 determinism runs), benchmarks the median of three "
+        "0.5 s passes");
   } else {
     // The properties are most of the battery's time (a remote engine's 500 cases take a minute
     // or more); two fifths of CI's cases, up to the same sizes, keep the quick run under ten
@@ -179,8 +181,8 @@ int Main(int argc, char** argv) {
       setenv("RC_PARAMS", absl::StrCat("max_success=", kQuickPropertyCases).c_str(), 1);
     }
     report.settings = absl::StrCat(
-        kQuickPropertyCases, " cases per property (CI runs 500; --full too), CI's stress "
-        "settings, benchmarks the median of three 0.1 s passes");
+        kQuickPropertyCases, " cases per property (CI runs ", properties::kMaxSuccess,
+        "; --full too), CI's stress settings, benchmarks the median of three 0.1 s passes");
   }
   if (!caller_params.empty()) {
     absl::StrAppend(&report.settings, "; RC_PARAMS given: ", caller_params);

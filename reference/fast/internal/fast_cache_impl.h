@@ -323,8 +323,7 @@ class FastCacheImpl final : public Cache<K, V> {
     const int slots = SlotHighWater();
     int readers = 0;
     for (int i = 0; i < slots; ++i) {
-      readers += !states_[i].Empty();
-      states_[i].Drain(
+      const uint32_t drained = states_[i].Drain(
           [](PolicyNode* node) { Policy::PrefetchNode(node); },
           [&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
             // Only read a node still cached: a removed one's links are cleared (null).
@@ -333,6 +332,7 @@ class FastCacheImpl final : public Cache<K, V> {
           [&](PolicyNode* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
             if (node->region != Region::kNone) policy_.OnUse(node);  // still cached
           });
+      readers += drained > 0;
     }
     // Readers sample while more than one thread had reads waiting; one alone records them all.
     if (readers > 0 && (readers > 1) != contended_.load(std::memory_order_relaxed)) {

@@ -29,24 +29,22 @@ struct alignas(64) ThreadState {
   }
   // True once in every kSampleUnderContention calls (the owner's reads while sampling).
   bool SampleTick() { return (++sample_counter_ & (kSampleUnderContention - 1)) == 0; }
-  bool Empty() const {
-    return tail_.load(std::memory_order_acquire) == head_.load(std::memory_order_relaxed);
-  }
   bool Full() const {
     return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) >=
            kCapacity;
   }
   // Calls first(node), then second(node), for every buffered read, then f(node) for each,
   // oldest first, and empties the buffer. The passes let the memory loads of a whole batch
-  // overlap (prefetching) before the work that needs them.
+  // overlap (prefetching) before the work that needs them. Returns how many reads it applied.
   template <typename First, typename Second, typename F>
-  void Drain(First&& first, Second&& second, F&& f) {
+  uint32_t Drain(First&& first, Second&& second, F&& f) {
     const uint32_t tail = tail_.load(std::memory_order_acquire);
     const uint32_t head = head_.load(std::memory_order_relaxed);
     for (uint32_t i = head; i != tail; ++i) first(Slot(i));
     for (uint32_t i = head; i != tail; ++i) second(Slot(i));
     for (uint32_t i = head; i != tail; ++i) f(Slot(i));
     head_.store(tail, std::memory_order_release);
+    return tail - head;
   }
 
   PolicyNode* Slot(uint32_t i) const { return ring_[i % kCapacity].load(std::memory_order_relaxed); }

@@ -4,7 +4,8 @@
 //
 //   memory   BM_FlatHashMapFind (the limit for a memory hit), BM_TextbookLru* (std::list +
 //            absl::flat_hash_map, bare and behind std::mutex), BM_MutexLockUnlock (the lock
-//            alone), BM_TbbConcurrentLruHit (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit
+//            alone), BM_CacheLineTransfer (a cache line moved to the other core: what two threads
+//            that write one structure pay per interleaving), BM_TbbConcurrentLruHit (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit
 //            (RocksDB's LRUCache)
 //   disk     BM_RawSqliteSelect / BM_RawSqliteInsert (prepared statements, WAL, synchronous FULL
 //            and NORMAL), BM_RawFileRead (open + read + close of a 100-byte file)
@@ -25,12 +26,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -226,6 +229,24 @@ void BM_MutexLockUnlock(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MutexLockUnlock)->ThreadRange(1, 4)->UseRealTime();
+
+// The physical limit under every structure two threads write: one cache line passed from one
+// core to the other. Each thread waits for the other's write, then writes, so the time per
+// iteration (Google Benchmark divides the wall time by both threads' iterations) is one
+// transfer. An exact cache whose every hit reorders shared state pays at least one whenever the
+// two threads' calls interleave.
+void BM_CacheLineTransfer(benchmark::State& state) {
+  alignas(64) static std::atomic<int> turn{0};
+  const int me = state.thread_index();
+  if (me == 0) turn.store(0);
+  for (auto _ : state) {
+    for (int spins = 0; turn.load(std::memory_order_acquire) != me;) {
+      if (++spins % 4096 == 0) std::this_thread::yield();  // the other thread was descheduled
+    }
+    turn.store(1 - me, std::memory_order_release);
+  }
+}
+BENCHMARK(BM_CacheLineTransfer)->Threads(2)->UseRealTime();
 
 using TbbLru = tbb::concurrent_lru_cache<std::string, std::string, std::string (*)(std::string)>;
 struct Tbb {

@@ -264,8 +264,8 @@ void MeasureSpeed(const std::vector<std::string>& engines, const std::string& pe
   auto peer_times = RunBenchmark(
       peers,
       "FlatHashMapFind/value_bytes:100/real_time/threads:1$|TextbookLruMutexHit/value_bytes:100/"
-      "real_time/threads:1$|MutexLockUnlock/real_time/threads:1$|RawSqliteSelect|RawFileRead|"
-      "RawHiredisGet$|RawLibmemcachedGet|TbbConcurrentLruHit/real_time/threads:1$|"
+      "real_time/threads:1$|MutexLockUnlock/real_time/threads:1$|CacheLineTransfer|RawSqliteSelect|"
+      "RawFileRead|RawHiredisGet$|RawLibmemcachedGet|TbbConcurrentLruHit/real_time/threads:1$|"
       "RocksDbLruCacheHit/real_time/threads:1$|PyFunctoolsLruCacheHit|PyCachetoolsCachedHit|"
       "PyDiskcacheGet",
       min_time);

@@ -8,24 +8,53 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace cachelab::testing {
 
-absl::StatusOr<int> FreeLoopbackPort() {
+namespace {
+
+// Binds a loopback TCP socket to `port` (0: any) and returns the port bound, or -1.
+int BindLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket() failed");
+  if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t length = sizeof(address);
   const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
                   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
   close(fd);
-  if (!ok) return absl::InternalError("cannot find a free loopback port");
-  return ntohs(address.sin_port);
+  return ok ? ntohs(address.sin_port) : -1;
+}
+
+}  // namespace
+
+std::pair<int, int> EphemeralPortRange(const std::string& path) {
+  std::ifstream in(path);
+  int first = 0, last = 0;
+  if (in >> first >> last && 0 < first && first <= last && last < 65536) return {first, last};
+  return {32768, 60999};
+}
+
+absl::StatusOr<int> FreeLoopbackPort() {
+  constexpr int kLowest = 10000;  // above the ports of services a developer may run
+  const int below = EphemeralPortRange("/proc/sys/net/ipv4/ip_local_port_range").first;
+  if (below - kLowest >= 1000) {
+    absl::BitGen random;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const int port = BindLoopback(absl::Uniform(random, kLowest, below));
+      if (port > 0) return port;
+    }
+  }
+  const int port = BindLoopback(0);
+  if (port < 0) return absl::InternalError("cannot find a free loopback port");
+  return port;
 }
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(

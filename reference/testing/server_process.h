@@ -10,15 +10,24 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace cachelab::testing {
 
-// Returns a loopback TCP port that the kernel says is free now (another process may take it
-// before the server binds it; the server then fails to start and Start() says so).
+// Returns a loopback TCP port that is free now and lies below the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range), picked at random: the kernel never gives such a port
+// to an outgoing connection, so a server stopped and started again on it (the fault tests)
+// cannot lose it to a client of another test, as a port from bind(0) can. Another test's server
+// may still pick the same port (1 in ~20,000); its Start() then fails and says so. Falls back to
+// bind(0) if the range leaves too little room below it.
 absl::StatusOr<int> FreeLoopbackPort();
+
+// The ephemeral range [first, last] read from `path` (ip_local_port_range's format), or
+// {32768, 60999}, Linux's default, if it cannot be read.
+std::pair<int, int> EphemeralPortRange(const std::string& path);
 
 class ServerProcess {
  public:

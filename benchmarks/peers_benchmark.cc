@@ -4,9 +4,9 @@
 //
 //   memory   BM_FlatHashMapFind (the limit for a memory hit), BM_TextbookLru* (std::list +
 //            absl::flat_hash_map, bare and behind std::mutex), BM_MutexLockUnlock (the lock
-//            alone), BM_CacheLineTransfer (a cache line moved to the other core: what two threads
-//            that write one structure pay per interleaving), BM_TbbConcurrentLruHit (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit
-//            (RocksDB's LRUCache)
+//            alone), BM_CacheLineTransfer (a cache line moved to the other core: what two
+//            threads that write one structure pay per interleaving), BM_TbbConcurrentLruHit
+//            (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit (RocksDB's LRUCache)
 //   disk     BM_RawSqliteSelect / BM_RawSqliteInsert (prepared statements, WAL, synchronous FULL
 //            and NORMAL), BM_RawFileRead (open + read + close of a 100-byte file)
 //   servers  BM_RawHiredisGet / Set / Mget100, BM_RawLibmemcachedGet / Set, on servers this

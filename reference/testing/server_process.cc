@@ -16,9 +16,6 @@
 
 namespace cachelab::testing {
 
-namespace {
-
-// Binds a loopback TCP socket to `port` (0: any) and returns the port bound, or -1.
 int BindLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -32,8 +29,6 @@ int BindLoopback(int port) {
   close(fd);
   return ok ? ntohs(address.sin_port) : -1;
 }
-
-}  // namespace
 
 std::pair<int, int> EphemeralPortRange(const std::string& path) {
   std::ifstream in(path);

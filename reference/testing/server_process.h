@@ -25,6 +25,10 @@ namespace cachelab::testing {
 // bind(0) if the range leaves too little room below it.
 absl::StatusOr<int> FreeLoopbackPort();
 
+// Binds a loopback TCP socket to `port` (0: any free one), closes it and returns the port it
+// was bound to, or -1 if the port is taken.
+int BindLoopback(int port);
+
 // The ephemeral range [first, last] read from `path` (ip_local_port_range's format), or
 // {32768, 60999}, Linux's default, if it cannot be read.
 std::pair<int, int> EphemeralPortRange(const std::string& path);

@@ -1,9 +1,5 @@
 #include "reference/testing/server_process.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -22,18 +18,6 @@ std::string TempFile(const std::string& name, const std::string& text) {
   return path;
 }
 
-// Whether this test can bind `port` on loopback itself.
-bool Bindable(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  return ok;
-}
-
 TEST(FreeLoopbackPortTest, PicksFreePortsBelowTheEphemeralRange) {
   const auto [first, last] = EphemeralPortRange(kRangeFile);
   ASSERT_GE(first - 10000, 1000) << "this machine's ephemeral range leaves no room below it";
@@ -42,7 +26,7 @@ TEST(FreeLoopbackPortTest, PicksFreePortsBelowTheEphemeralRange) {
     ASSERT_TRUE(port.ok()) << port.status();
     EXPECT_GE(*port, 10000);
     EXPECT_LT(*port, first) << "an ephemeral port can be taken by any outgoing connection";
-    EXPECT_TRUE(Bindable(*port)) << *port;
+    EXPECT_EQ(BindLoopback(*port), *port) << "not free";
   }
 }
 

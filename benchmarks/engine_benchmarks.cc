@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <vector>
@@ -233,8 +234,10 @@ void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capab
       {Workload::kOverwrite, "Overwrite"},
   };
   for (const auto& [workload, label] : workloads) {
-    // Specs live as long as the process: Google Benchmark keeps the registered callables.
-    auto* spec = new Spec{name, capabilities, create, workload, {}};
+    // Specs live as long as the process: Google Benchmark keeps the registered callables. A
+    // static list holds them, so that a leak checker sees them reachable to the end.
+    static auto* const specs = new std::vector<std::unique_ptr<Spec>>();
+    Spec* spec = specs->emplace_back(new Spec{name, capabilities, create, workload, {}}).get();
     auto* benchmark = benchmark::RegisterBenchmark(
         absl::StrCat("BM_", name, label).c_str(),
         [spec](benchmark::State& state) { RunWorkload(state, *spec); });

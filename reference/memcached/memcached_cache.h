@@ -7,14 +7,15 @@
 // (multi_process). Keys and values go through codecs (reference/codec/codec.h); any key works,
 // whatever its bytes or length (memcached's own 250-byte limit is hidden by hashing).
 //
-// Thread-safety: safe for concurrent use (one connection, one mutex; use one engine per thread
-// for parallel round trips). Complexity: Lookup and Erase are one or two round trips, Insert
-// one to three (more if other clients keep changing the entry); Keys, Size, Stats and Clear list
-// the whole server's keys (`lru_crawler metadump hash`, memcached 1.6.9 or newer) and read the
-// namespace's entries, O(server's items) bytes and O(namespace's items / 256) round trips.
-// Errors: an unreachable or slow server gives kUnavailable within the timeouts, naming host
-// and port, and the next call reconnects. Not promised: Keys and Clear are not atomic against
-// other clients; an entry the server evicted is simply gone.
+// Thread-safety: safe for concurrent use (a pool of connections, ServerOptions::connections, makes
+// round trips in parallel). Complexity: Lookup and Erase are one or two round trips, Insert one
+// when this handle last read or wrote the entry and no other client has changed it since, else one
+// to three (more if other clients keep changing the entry); Keys, Size, Stats and Clear list the
+// whole server's keys (`lru_crawler metadump hash`, memcached 1.6.9 or newer) and read the
+// namespace's entries, O(server's items) bytes and O(namespace's items / 256) round trips. Errors:
+// an unreachable or slow server gives kUnavailable within the timeouts, naming host and port, and
+// the next call reconnects. Not promised: Keys and Clear are not atomic against other clients; an
+// entry the server evicted is simply gone.
 #ifndef CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_CACHE_H_
 #define CACHELAB_REFERENCE_MEMCACHED_MEMCACHED_CACHE_H_
 

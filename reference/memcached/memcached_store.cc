@@ -7,7 +7,11 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "reference/memcached/internal/key_dump.h"
 
@@ -32,7 +36,10 @@ constexpr absl::Duration kServerGrace = absl::Hours(1);
 constexpr time_t kTombstoneExpiry = 2;  // seconds: a tombstone only has to outlive the swap
 constexpr int64_t kMaxRelativeExpiry = 30 * 24 * 3600;  // above it memcached reads Unix time
 constexpr size_t kFetchBatch = 256;
-constexpr size_t kKnownLimit = 1 << 16;  // names remembered as probably on the server
+constexpr size_t kSeenLimit = 1 << 16;  // names whose last item this handle remembers
+// Bytes of an item beyond its name and value: memcached's header (48), CAS (8), the value's
+// "\r\n" and the flags suffix come to under 100; an entry this far under item_size_max fits.
+constexpr size_t kItemOverhead = 256;
 
 // The server-side expiry of an entry: its TTL plus grace, so that the injected clock decides.
 time_t ServerExpiry(absl::Time deadline, absl::Time now) {
@@ -111,32 +118,85 @@ absl::Status MemcachedStore::Connect(Connection& c) {
       memcached_server_add(client_, options_.server.host.c_str(), static_cast<in_port_t>(options_.server.port));
   if (code == MEMCACHED_SUCCESS) code = memcached_version(client_);  // a round trip: reachable?
   if (code != MEMCACHED_SUCCESS) return Failure(c, code, "the connection");
+  c.meta = std::make_unique<memcached_internal::LineConnection>(
+      options_.server.host, options_.server.port, "writing");
+  absl::Status status = c.meta->Open(absl::Now() + options_.server.connect_timeout);
+  if (status.ok()) status = Identify(c);
+  if (absl::IsUnavailable(status)) return Lost(c, status);
+  if (!status.ok()) c.meta.reset();
+  return status;
+}
+
+absl::Status MemcachedStore::Identify(Connection& c) {
+  const absl::Time deadline = absl::Now() + options_.server.command_timeout;
+  if (absl::Status status = c.meta->Send("stats\r\nstats settings\r\n", deadline);
+      !status.ok()) {
+    return status;
+  }
+  uint64_t pid = 0, time = 0, uptime = 0;
+  c.item_size_max = 0;
+  for (int ends = 0; ends < 2;) {
+    auto line = c.meta->ReadLine(deadline);
+    if (!line.ok()) return line.status();
+    const std::vector<absl::string_view> field = absl::StrSplit(*line, ' ');
+    if (field.size() == 1 && field[0] == "END") {
+      ++ends;
+    } else if (field.size() != 3 || field[0] != "STAT") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          Where(), ": the server answered \"", *line, "\" to `stats`: is it memcached?"));
+    } else if (field[1] == "pid") {
+      (void)absl::SimpleAtoi(field[2], &pid);
+    } else if (field[1] == "time") {
+      (void)absl::SimpleAtoi(field[2], &time);
+    } else if (field[1] == "uptime") {
+      (void)absl::SimpleAtoi(field[2], &uptime);
+    } else if (field[1] == "item_size_max") {
+      (void)absl::SimpleAtoi(field[2], &c.item_size_max);
+    }
+  }
+  // time - uptime is the server's start time, exactly (both count from one internal clock).
+  // A server that does not say gets a number of its own per connection: nothing remembered
+  // through another connection is trusted on it.
+  c.instance = pid != 0 && time != 0
+                   ? absl::HashOf(pid, time - uptime)
+                   : absl::HashOf(this, connects_.fetch_add(1, std::memory_order_relaxed));
   return absl::OkStatus();
 }
 
 absl::Status MemcachedStore::Connected(Connection& c) {
   const bool current = c.generation == failures_.load(std::memory_order_acquire);
-  return c.client != nullptr && current ? absl::OkStatus() : Connect(c);
+  return c.client != nullptr && c.meta != nullptr && current ? absl::OkStatus() : Connect(c);
 }
 
 absl::Status MemcachedStore::Failure(Connection& c, int code, const std::string& what) {
   memcached_st*& client_ = c.client;
   const auto rc = static_cast<memcached_return_t>(code);
-  const std::string where = absl::StrCat("memcached cache ", options_.server.host, ":", options_.server.port);
+  const std::string where = Where();
   const char* detail = client_ != nullptr ? memcached_last_error_message(client_) : nullptr;
   const std::string why = detail != nullptr ? detail : memcached_strerror(client_, rc);
   if (IsNetworkFailure(rc)) {
-    if (client_ != nullptr) memcached_free(client_);
-    client_ = nullptr;  // the next call reconnects, and so do the other clients
-    failures_.fetch_add(1, std::memory_order_acq_rel);
-    return absl::UnavailableError(
-        absl::StrCat(where, ": lost the server during ", what, " (", why, "); will reconnect"));
+    return Lost(c, absl::UnavailableError(
+                       absl::StrCat(where, ": lost the server during ", what, " (", why, ")")));
   }
-  if (rc == MEMCACHED_E2BIG) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": the entry is larger than the server's item size limit (memcached -I)"));
-  }
+  if (rc == MEMCACHED_E2BIG) return TooLarge();
   return absl::InternalError(absl::StrCat(where, ": the server refused ", what, ": ", why));
+}
+
+absl::Status MemcachedStore::Lost(Connection& c, const absl::Status& why) {
+  if (c.client != nullptr) memcached_free(c.client);
+  c.client = nullptr;  // the next call reconnects, and so do the other connections
+  c.meta.reset();
+  failures_.fetch_add(1, std::memory_order_acq_rel);
+  return absl::UnavailableError(absl::StrCat(why.message(), "; will reconnect"));
+}
+
+absl::Status MemcachedStore::TooLarge() const {
+  return absl::InvalidArgumentError(absl::StrCat(
+      Where(), ": the entry is larger than the server's item size limit (memcached -I)"));
+}
+
+std::string MemcachedStore::Where() const {
+  return absl::StrCat("memcached cache ", options_.server.host, ":", options_.server.port);
 }
 
 absl::Time MemcachedStore::Now() const {
@@ -192,13 +252,71 @@ absl::StatusOr<MemcachedStore::Item> MemcachedStore::FetchOne(Connection& c,
   return std::move(items->front());
 }
 
+absl::StatusOr<MemcachedStore::Written> MemcachedStore::Write(Connection& c,
+                                                             const std::string& name,
+                                                             std::optional<uint64_t> cas,
+                                                             const std::string& bytes,
+                                                             time_t expiry) {
+  if (name.size() + bytes.size() + kItemOverhead <= c.item_size_max) {
+    return MetaWrite(c, name, cas, bytes, expiry);
+  }
+  const memcached_return_t code =
+      cas ? memcached_cas(c.client, name.data(), name.size(), bytes.data(), bytes.size(), expiry,
+                          0, *cas)
+          : memcached_add(c.client, name.data(), name.size(), bytes.data(), bytes.size(),
+                          expiry, 0);
+  if (code == MEMCACHED_SUCCESS) return Written{Written::kStored, 0};  // its CAS is not told
+  if (code == MEMCACHED_DATA_EXISTS || code == MEMCACHED_NOTSTORED) {
+    return Written{Written::kExists};
+  }
+  if (code == MEMCACHED_NOTFOUND) return Written{Written::kAbsent};
+  return Failure(c, code, cas ? "cas" : "add");
+}
+
+absl::StatusOr<MemcachedStore::Written> MemcachedStore::MetaWrite(Connection& c,
+                                                                 const std::string& name,
+                                                                 std::optional<uint64_t> cas,
+                                                                 const std::string& bytes,
+                                                                 time_t expiry) {
+  std::string command;
+  command.reserve(name.size() + bytes.size() + 64);
+  absl::StrAppend(&command, "ms ", name, " ", bytes.size(), " T", expiry);
+  if (cas) {
+    absl::StrAppend(&command, " C", *cas);
+  } else {
+    command.append(" ME");  // mode: add
+  }
+  absl::StrAppend(&command, " c\r\n", bytes, "\r\n");
+  const absl::Time deadline = absl::Now() + options_.server.command_timeout;
+  absl::Status sent = c.meta->Send(command, deadline);
+  absl::StatusOr<std::string> reply = sent.ok() ? c.meta->ReadLine(deadline) : sent;
+  if (!reply.ok()) return Lost(c, reply.status());
+  absl::string_view line = *reply;
+  if (absl::ConsumePrefix(&line, "HD")) {
+    Written stored;
+    for (absl::string_view flag : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      if (absl::ConsumePrefix(&flag, "c")) (void)absl::SimpleAtoi(flag, &stored.cas);
+    }
+    return stored;
+  }
+  if (absl::StartsWith(line, "NS") || absl::StartsWith(line, "EX")) {
+    return Written{Written::kExists};
+  }
+  if (absl::StartsWith(line, "NF")) return Written{Written::kAbsent};
+  if (absl::StartsWith(line, "SERVER_ERROR object too large")) return TooLarge();
+  c.meta.reset();  // an answer this client does not understand: start the connection afresh
+  return absl::InternalError(absl::StrCat(Where(), ": the server refused a meta set (\"", line,
+                                          "\"); memcached 1.6 or newer is needed"));
+}
+
 absl::StatusOr<bool> MemcachedStore::Swap(Connection& c, const std::string& name, uint64_t cas,
-                                          const std::string& bytes, time_t expiry) {
-  const memcached_return_t code = memcached_cas(c.client, name.data(), name.size(), bytes.data(),
-                                                bytes.size(), expiry, 0, cas);
-  if (code == MEMCACHED_SUCCESS) return true;
-  if (code == MEMCACHED_DATA_EXISTS || code == MEMCACHED_NOTFOUND) return false;
-  return Failure(c, code, "cas");
+                                          const std::string& bytes, time_t expiry,
+                                          absl::Time deadline, bool tombstone) {
+  auto written = Write(c, name, cas, bytes, expiry);
+  if (!written.ok()) return written.status();
+  if (written->outcome != Written::kStored) return false;
+  Remember(c, name, written->cas, deadline, tombstone);
+  return true;
 }
 
 void MemcachedStore::CountRemoved(Found found) {
@@ -206,6 +324,12 @@ void MemcachedStore::CountRemoved(Found found) {
   if (found == Found::kExpired) ++stats_.expirations;
   if (found == Found::kCorrupt) ++stats_.corrupt;
   if (found == Found::kLive) ++stats_.removals;
+}
+
+void MemcachedStore::CountReplaced(Found found) {
+  if (found != Found::kLive) CountRemoved(found);  // an expired or damaged entry replaced
+  MutexLock lock(&stats_mu_);
+  ++(found == Found::kLive ? stats_.updates : stats_.insertions);
 }
 
 absl::StatusOr<MemcachedStore::Item> MemcachedStore::Remove(Connection& c,
@@ -218,7 +342,8 @@ absl::StatusOr<MemcachedStore::Item> MemcachedStore::Remove(Connection& c,
     if (item->found == Found::kAbsent || (item->found == Found::kLive && !remove_live)) {
       return item;
     }
-    auto swapped = Swap(c, name, item->cas, EncodeTombstone(), kTombstoneExpiry);
+    auto swapped = Swap(c, name, item->cas, EncodeTombstone(), kTombstoneExpiry,
+                        absl::InfiniteFuture(), /*tombstone=*/true);
     if (!swapped.ok()) return swapped.status();
     if (!*swapped) {  // changed meanwhile: look again
       BackOff(attempt);
@@ -258,11 +383,13 @@ absl::StatusOr<std::vector<std::optional<std::string>>> MemcachedStore::LookupMa
       if (!removed.ok()) return removed.status();
       *item = *std::move(removed);
       if (item->found != Found::kLive) item->found = Found::kAbsent;
+    } else if (is_first) {  // what the server holds now: a later overwrite may swap it at once
+      Remember(c, names[i], item->on_server ? item->cas : 0,  // none: forget the name
+               item->entry.deadline, /*tombstone=*/item->found == Found::kAbsent);
     }
     if (item->found == Found::kLive) {
       ++hits;
       values[i] = item->entry.value;
-      if (is_first) Remember(names[i]);
     } else {
       ++misses;
     }
@@ -283,23 +410,32 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
   const std::string bytes = EncodeEntry(deadline, key, value);
   const time_t expiry = ServerExpiry(deadline, now);
   MutexLock turn(&WriteStripe(name));
-  // A key this handle has seen on the server is probably there still: `gets` then `cas`, two
-  // round trips. Any other key is probably new: `add` first, one round trip (three if it
-  // existed after all).
-  bool try_add = !Known(name);
+  if (absl::Status status = Connected(c); !status.ok()) return status;
+  // The item this handle saw last under the name, if it is still there, is replaced by one
+  // swap, and what it was is known (see the header). Otherwise (or if the swap fails), a name
+  // never seen is probably new: add first, one round trip (three if it existed after all); a
+  // name seen is probably there: `gets` then swap.
+  const std::optional<Seen> seen = Recall(c, name);
+  if (seen) {
+    auto swapped = Swap(c, name, seen->cas, bytes, expiry, deadline, /*tombstone=*/false);
+    if (!swapped.ok()) return swapped.status();
+    if (*swapped) {
+      CountReplaced(seen->tombstone            ? Found::kAbsent
+                    : now >= seen->deadline ? Found::kExpired
+                                            : Found::kLive);
+      return absl::OkStatus();
+    }
+  }
+  bool try_add = !seen;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (absl::Status status = Connected(c); !status.ok()) return status;
     if (try_add) {
-      const memcached_return_t code = memcached_add(c.client, name.data(), name.size(),
-                                                    bytes.data(), bytes.size(), expiry, 0);
-      if (code == MEMCACHED_SUCCESS) {
-        Remember(name);
+      auto added = Write(c, name, std::nullopt, bytes, expiry);
+      if (!added.ok()) return added.status();
+      if (added->outcome == Written::kStored) {
+        Remember(c, name, added->cas, deadline, /*tombstone=*/false);
         MutexLock lock(&stats_mu_);
         ++stats_.insertions;
         return absl::OkStatus();
-      }
-      if (code != MEMCACHED_NOTSTORED && code != MEMCACHED_DATA_EXISTS) {
-        return Failure(c, code, "add");
       }
     }
     auto item = FetchOne(c, name);
@@ -308,35 +444,35 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
       try_add = true;
       continue;
     }
-    auto swapped = Swap(c, name, item->cas, bytes, expiry);
+    auto swapped = Swap(c, name, item->cas, bytes, expiry, deadline, /*tombstone=*/false);
     if (!swapped.ok()) return swapped.status();
     if (!*swapped) {
       BackOff(attempt);
       continue;
     }
-    Remember(name);
-    if (item->found == Found::kLive) {
-      MutexLock lock(&stats_mu_);
-      ++stats_.updates;
-    } else {
-      CountRemoved(item->found);  // an expired or damaged entry replaced
-      MutexLock lock(&stats_mu_);
-      ++stats_.insertions;
-    }
+    CountReplaced(item->found);
     return absl::OkStatus();
   }
   return absl::AbortedError("memcached cache: the entry kept changing under other clients");
 }
 
-bool MemcachedStore::Known(const std::string& name) {
-  MutexLock lock(&known_mu_);
-  return known_.contains(name);
+std::optional<MemcachedStore::Seen> MemcachedStore::Recall(const Connection& c,
+                                                           const std::string& name) {
+  MutexLock lock(&seen_mu_);
+  const auto it = seen_.find(name);
+  if (it == seen_.end() || it->second.instance != c.instance) return std::nullopt;
+  return it->second;
 }
 
-void MemcachedStore::Remember(const std::string& name) {
-  MutexLock lock(&known_mu_);
-  if (known_.size() >= kKnownLimit) known_.clear();  // a hint, not a record: start over
-  known_.insert(name);
+void MemcachedStore::Remember(const Connection& c, const std::string& name, uint64_t cas,
+                              absl::Time deadline, bool tombstone) {
+  MutexLock lock(&seen_mu_);
+  if (cas == 0) {  // not on the server, or its CAS unknown
+    seen_.erase(name);
+    return;
+  }
+  if (seen_.size() >= kSeenLimit) seen_.clear();  // only ever a shortcut: start over
+  seen_.insert_or_assign(name, Seen{c.instance, cas, deadline, tombstone});
 }
 
 absl::StatusOr<bool> MemcachedStore::Erase(const std::string& key) {
@@ -365,7 +501,9 @@ absl::StatusOr<std::vector<std::string>> MemcachedStore::Sweep(Connection& c, bo
         live.push_back(std::move(item.entry.key));
         continue;
       }
-      auto swapped = Swap(c, batch[i], item.cas, EncodeTombstone(), kTombstoneExpiry);
+      auto swapped =
+          Swap(c, batch[i], item.cas, EncodeTombstone(), kTombstoneExpiry, absl::InfiniteFuture(),
+               /*tombstone=*/true);
       if (!swapped.ok()) return swapped.status();
       if (*swapped) {
         CountRemoved(item.found);

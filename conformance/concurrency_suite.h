@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "conformance/internal/fixture.h"
+#include "reference/mutex.h"
 
 namespace cachelab::conformance {
 
@@ -88,13 +88,13 @@ TYPED_TEST_P(ConcurrencySuite, ConcurrentCallsKeepTheInvariants) {
 TYPED_TEST_P(ConcurrencySuite, LastWriterOfAKeyWins) {
   StringCache& cache = this->Make(4);
   std::atomic<int> failed{0};
-  absl::Mutex mu;
+  Mutex mu;
   std::string first_failure;
   this->RunTogether([&](int t) {
     for (int i = 0; i < TestFixture::kCallsPerThread; ++i) {
       const absl::Status status = cache.Insert("shared", absl::StrCat(t, ":", i));
       if (!status.ok() && failed.fetch_add(1) == 0) {
-        absl::MutexLock lock(&mu);
+        MutexLock lock(&mu);
         first_failure = status.ToString();
       }
     }

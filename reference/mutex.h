@@ -1,5 +1,7 @@
 // Mutex and MutexLock: an exclusive lock with abseil's thread-safety annotations, over a
-// pthread mutex of glibc's adaptive kind.
+// pthread mutex of glibc's adaptive kind. SharedMutex, ReaderMutexLock and WriterMutexLock: a
+// reader-writer lock with the same annotations, over a pthread rwlock. Notification: a one-shot
+// event (as absl::Notification) over them and a condition variable.
 //
 // Why not absl::Mutex: Debian's abseil is a prebuilt shared library without ThreadSanitizer
 // instrumentation, so TSan cannot see absl::Mutex's lock and unlock and reports false races.
@@ -9,12 +11,15 @@
 // whose calls hold the lock for tens of nanoseconds does not collapse into futex sleeps and
 // wake-ups when two threads meet (as std::mutex, a plain pthread mutex, does).
 //
-// Thread-safety: that of a pthread mutex. Not promised: fairness, recursion (locking twice from
-// one thread deadlocks).
+// Thread-safety: that of a pthread mutex (rwlock). Not promised: fairness, recursion (locking
+// twice from one thread deadlocks; so does a reader lock taken twice while a writer waits).
 #ifndef CACHELAB_REFERENCE_MUTEX_H_
 #define CACHELAB_REFERENCE_MUTEX_H_
 
 #include <pthread.h>
+
+#include <condition_variable>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
 
@@ -55,6 +60,79 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 
  private:
   Mutex* const mu_;
+};
+
+class ABSL_LOCKABLE SharedMutex {
+ public:
+  SharedMutex() {
+    // Writers first: a writer waiting is not starved by readers that keep coming.
+    pthread_rwlockattr_t attributes;
+    pthread_rwlockattr_init(&attributes);
+    pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&mu_, &attributes);
+    pthread_rwlockattr_destroy(&attributes);
+  }
+  ~SharedMutex() { pthread_rwlock_destroy(&mu_); }
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { pthread_rwlock_wrlock(&mu_); }
+  void Unlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }
+  void ReaderLock() ABSL_SHARED_LOCK_FUNCTION() { pthread_rwlock_rdlock(&mu_); }
+  void ReaderUnlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }
+
+ private:
+  pthread_rwlock_t mu_;
+};
+
+// Holds `mu` shared for the scope.
+class ABSL_SCOPED_LOCKABLE ReaderMutexLock {
+ public:
+  explicit ReaderMutexLock(SharedMutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu) : mu_(mu) {
+    mu_->ReaderLock();
+  }
+  ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(); }
+  ReaderMutexLock(const ReaderMutexLock&) = delete;
+  ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
+
+ private:
+  SharedMutex* const mu_;
+};
+
+// Holds `mu` exclusively for the scope.
+class ABSL_SCOPED_LOCKABLE WriterMutexLock {
+ public:
+  explicit WriterMutexLock(SharedMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+    mu_->Lock();
+  }
+  ~WriterMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  WriterMutexLock(const WriterMutexLock&) = delete;
+  WriterMutexLock& operator=(const WriterMutexLock&) = delete;
+
+ private:
+  SharedMutex* const mu_;
+};
+
+// An event that happens once: Notify() (at most once) releases every WaitForNotification(), past
+// and future, and what the notifier wrote before Notify() is visible to them after.
+class Notification {
+ public:
+  void Notify() {
+    {
+      MutexLock lock(&mu_);
+      notified_ = true;
+    }
+    changed_.notify_all();
+  }
+  void WaitForNotification() {
+    std::unique_lock<Mutex> lock(mu_);
+    changed_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return notified_; });
+  }
+
+ private:
+  Mutex mu_;
+  std::condition_variable_any changed_;
+  bool notified_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace cachelab

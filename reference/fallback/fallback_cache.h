@@ -72,12 +72,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "absl/time/time.h"
 #include "reference/cache.h"
 #include "reference/fallback/events.h"
 #include "reference/memory/memory_cache.h"
+#include "reference/mutex.h"
 
 namespace cachelab {
 
@@ -174,12 +174,12 @@ class FallbackCache final : public Cache<K, V> {
 
   // The engine serving now.
   std::string Serving() const {
-    absl::ReaderMutexLock lock(&mu_);
+    ReaderMutexLock lock(&mu_);
     return engines_[serving_].name;
   }
   // The engines skipped when the chain was built, with why.
   std::vector<Skip> Skipped() const {
-    absl::ReaderMutexLock lock(&mu_);
+    ReaderMutexLock lock(&mu_);
     return skipped_;
   }
   // How many times the serving engine changed (fallbacks and recoveries).
@@ -214,7 +214,7 @@ class FallbackCache final : public Cache<K, V> {
   CacheStats Stats() override {
     ReportScope reports(*this);
     MaybeProbe();
-    absl::ReaderMutexLock lock(&mu_);
+    ReaderMutexLock lock(&mu_);
     CacheStats total = retired_stats_;
     total += StatsSince(slots_[serving_]);
     return total;
@@ -223,9 +223,9 @@ class FallbackCache final : public Cache<K, V> {
 
   absl::Status SetRemovalListener(RemovalListener<K> listener) override {
     if (!capabilities_.reports_removals) return Cache<K, V>::SetRemovalListener(nullptr);
-    absl::MutexLock lock(&mu_);
+    WriterMutexLock lock(&mu_);
     {
-      absl::MutexLock user(&removal_mu_);
+      MutexLock user(&removal_mu_);
       removal_listener_ = std::move(listener);
     }
     Attach(serving_);
@@ -270,7 +270,7 @@ class FallbackCache final : public Cache<K, V> {
   void OpenAll(std::unique_ptr<Cache<K, V>> tail) {
     std::vector<CacheEvent> events;
     {
-      absl::MutexLock lock(&mu_);
+      WriterMutexLock lock(&mu_);
       const absl::Time now = probe_clock_->Now();
       slots_.resize(engines_.size());
       for (size_t i = 0; i < engines_.size(); ++i) {
@@ -315,7 +315,7 @@ class FallbackCache final : public Cache<K, V> {
     while (true) {
       uint64_t generation;
       absl::StatusOr<R> result = [&]() -> absl::StatusOr<R> {
-        absl::ReaderMutexLock lock(&mu_);
+        ReaderMutexLock lock(&mu_);
         generation = generation_;
         MarkDirty(keys, everything, ttl);
         return f(*slots_[serving_].cache);
@@ -347,7 +347,7 @@ class FallbackCache final : public Cache<K, V> {
   void MarkDirty(absl::Span<const K> keys, bool everything, std::optional<absl::Duration> ttl)
       ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     if (slots_.size() == 1 || (keys.empty() && !everything)) return;
-    absl::MutexLock lock(&dirty_mu_);
+    MutexLock lock(&dirty_mu_);
     std::optional<absl::Time> deadline;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (i == serving_) continue;
@@ -413,7 +413,7 @@ class FallbackCache final : public Cache<K, V> {
   bool Demote(uint64_t generation, const absl::Status& why) {
     CacheEvent event;
     {
-      absl::MutexLock lock(&mu_);
+      WriterMutexLock lock(&mu_);
       if (generation != generation_) return true;  // someone else switched: retry there
       if (serving_ + 1 == slots_.size()) return false;
       const absl::Time now = probe_clock_->Now();
@@ -466,7 +466,7 @@ class FallbackCache final : public Cache<K, V> {
     if (!probe_mu_.TryLock()) return;  // another thread is probing
     std::optional<CacheEvent> event;
     {
-      absl::MutexLock lock(&mu_);
+      WriterMutexLock lock(&mu_);
       for (size_t i = 0; i < serving_; ++i) {
         Slot& slot = slots_[i];
         if (now < slot.next_probe) continue;
@@ -538,7 +538,7 @@ class FallbackCache final : public Cache<K, V> {
   static inline thread_local std::vector<Removal>* sink_ = nullptr;
 
   bool Reporting() {
-    absl::MutexLock lock(&removal_mu_);
+    MutexLock lock(&removal_mu_);
     return removal_listener_ != nullptr || fallback_.removal_events;
   }
   // Slot `i` starts serving: its removals are reported (if anyone listens).
@@ -564,7 +564,7 @@ class FallbackCache final : public Cache<K, V> {
   void Deliver(const Removal& removal) {
     RemovalListener<K> listener;
     {
-      absl::MutexLock lock(&removal_mu_);
+      MutexLock lock(&removal_mu_);
       listener = removal_listener_;
     }
     if (listener) listener(removal.key, removal.cause);
@@ -584,17 +584,17 @@ class FallbackCache final : public Cache<K, V> {
   const std::shared_ptr<const Clock> clock_;
   const std::shared_ptr<const Clock> probe_clock_;
 
-  mutable absl::Mutex mu_;
+  mutable SharedMutex mu_;
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);  // dirty sets also under dirty_mu_
   size_t serving_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Skip> skipped_ ABSL_GUARDED_BY(mu_);
   CacheStats retired_stats_ ABSL_GUARDED_BY(mu_);  // of engines that stopped serving
-  absl::Mutex dirty_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  absl::Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  Mutex dirty_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::atomic<int64_t> next_probe_{kNever};
   std::atomic<uint64_t> switches_{0};
-  absl::Mutex removal_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  Mutex removal_mu_ ABSL_ACQUIRED_AFTER(mu_);
   RemovalListener<K> removal_listener_ ABSL_GUARDED_BY(removal_mu_);
 };
 

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "reference/fallback/testing/fallback_factories.h"
 #include "reference/forwarding_cache.h"
@@ -24,16 +23,16 @@ using testing::ServerProcess;
 
 // Collects the events a chain reports.
 struct Recorder {
-  absl::Mutex mu;
+  Mutex mu;
   std::vector<CacheEvent> events;
   CacheListener Listener() {
     return [this](const CacheEvent& event) {
-      absl::MutexLock lock(&mu);
+      MutexLock lock(&mu);
       events.push_back(event);
     };
   }
   std::vector<CacheEventKind> Kinds() {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     std::vector<CacheEventKind> kinds;
     for (const auto& event : events) kinds.push_back(event.kind);
     return kinds;

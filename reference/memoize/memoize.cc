@@ -54,31 +54,31 @@ MemoizeRegistry& MemoizeRegistry::Global() {
 }
 
 absl::Status MemoizeRegistry::ClearAll() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   absl::Status first;
   for (MemoizedBase* function : functions_) first.Update(function->Clear());
   return first;
 }
 
 std::vector<std::pair<std::string, MemoStats>> MemoizeRegistry::AllStats() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<std::pair<std::string, MemoStats>> all;
   for (MemoizedBase* function : functions_) all.emplace_back(function->name(), function->Stats());
   return all;
 }
 
 void MemoizeRegistry::Add(MemoizedBase* function) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   functions_.push_back(function);
 }
 
 void MemoizeRegistry::Remove(MemoizedBase* function) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::erase(functions_, function);
 }
 
 std::string MemoizeRegistry::NextName() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return absl::StrCat("memoized-", ++counter_);
 }
 

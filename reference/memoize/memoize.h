@@ -45,12 +45,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "reference/cache.h"
 #include "reference/codec/codec.h"
 #include "reference/fallback/events.h"
+#include "reference/mutex.h"
 
 namespace cachelab {
 
@@ -114,7 +113,7 @@ class MemoizeRegistry {
   std::string NextName();
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<MemoizedBase*> functions_ ABSL_GUARDED_BY(mu_);
   uint64_t counter_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -297,7 +296,7 @@ class Memoized final : public MemoizedBase {
 
   absl::Status Clear() override {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       errors_.clear();
     }
     return engine_->Clear();
@@ -319,7 +318,7 @@ class Memoized final : public MemoizedBase {
 
  private:
   struct Flight {
-    absl::Notification done;
+    Notification done;
     std::optional<absl::StatusOr<Value>> result;
     std::exception_ptr exception;
   };
@@ -337,7 +336,7 @@ class Memoized final : public MemoizedBase {
     std::shared_ptr<Flight> flight;
     bool leader = false;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (auto error = errors_.find(key); error != errors_.end()) {
         if (clock_->Now() < error->second.second) {
           error_hits_.fetch_add(1, std::memory_order_relaxed);
@@ -358,7 +357,7 @@ class Memoized final : public MemoizedBase {
     }
     Lead(key, *flight, std::forward<Run>(run));
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       flights_.erase(key);
     }
     flight->done.Notify();
@@ -386,7 +385,7 @@ class Memoized final : public MemoizedBase {
       errors_count_.fetch_add(1, std::memory_order_relaxed);
       Emit(CacheEventKind::kLoadError, flight.result->status());
       if (error_ttl_ > absl::ZeroDuration()) {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         errors_[key] = {flight.result->status(), clock_->Now() + error_ttl_};
       }
       return;
@@ -407,7 +406,7 @@ class Memoized final : public MemoizedBase {
   }
 
   void ForgetError(const Key& key) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     errors_.erase(key);
   }
 
@@ -424,7 +423,7 @@ class Memoized final : public MemoizedBase {
   const absl::Duration error_ttl_;
   const std::shared_ptr<const Clock> clock_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<Key, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Key, std::pair<absl::Status, absl::Time>> errors_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> hits_{0}, misses_{0}, calls_{0}, errors_count_{0}, error_hits_{0},

@@ -15,6 +15,7 @@
 #define CACHELAB_REFERENCE_FALLBACK_TESTING_FALLBACK_FACTORIES_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -25,9 +26,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "reference/fallback/fallback_cache.h"
 #include "reference/forwarding_cache.h"
+#include "reference/mutex.h"
 #include "reference/files/files_cache.h"
 #include "reference/redis/redis_cache.h"
 #include "reference/redis/testing/redis_server.h"
@@ -132,11 +133,12 @@ struct FallbackRedisRestoredFactory {
     Restoring(std::unique_ptr<Cache<K, V>> chain, int port)
         : ForwardingCache<K, V>(std::move(chain)),
           restore_at_(1 + std::mt19937(static_cast<unsigned>(port))() % 12),
-          restorer_([this, port] {
-            absl::MutexLock lock(&mu_);
-            mu_.Await(absl::Condition(
-                +[](Restoring* r) ABSL_NO_THREAD_SAFETY_ANALYSIS { return r->due_ || r->closing_; },
-                this));
+          // std::unique_lock is not annotated: the analysis cannot follow it.
+          restorer_([this, port]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            std::unique_lock<Mutex> lock(mu_);
+            changed_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return due_ || closing_;
+            });
             if (closing_) return;
             // The port is free only while nothing else takes it (another test's server can):
             // then the chain stays on memory, and the tally says so.
@@ -147,13 +149,15 @@ struct FallbackRedisRestoredFactory {
                            restarted.status().ToString().c_str());
             }
             restored_ = true;
-            mu_.Await(absl::Condition(&closing_));
+            changed_.notify_all();
+            changed_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return closing_; });
           }) {}
     ~Restoring() override {
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         closing_ = true;
       }
+      changed_.notify_all();
       restorer_.join();
     }
 
@@ -196,16 +200,18 @@ struct FallbackRedisRestoredFactory {
 
    private:
     // The restore_at_-th call restores the server before it runs.
-    void Tick() {
+    void Tick() ABSL_NO_THREAD_SAFETY_ANALYSIS {  // std::unique_lock is not annotated
       if (calls_.fetch_add(1) + 1 != restore_at_) return;
-      absl::MutexLock lock(&mu_);
+      std::unique_lock<Mutex> lock(mu_);
       due_ = true;
-      mu_.Await(absl::Condition(&restored_));
+      changed_.notify_all();
+      changed_.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return restored_; });
     }
 
     const int restore_at_;
     std::atomic<int> calls_{0};
-    absl::Mutex mu_;
+    Mutex mu_;  // not absl::Mutex, which ThreadSanitizer cannot see here (reference/mutex.h)
+    std::condition_variable_any changed_;
     bool due_ ABSL_GUARDED_BY(mu_) = false;
     bool restored_ ABSL_GUARDED_BY(mu_) = false;
     bool closing_ ABSL_GUARDED_BY(mu_) = false;

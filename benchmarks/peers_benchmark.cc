@@ -2,11 +2,13 @@
 // benchmarks (same keys "k<n>", same resident counts, same thread counts), so that the report
 // can divide one by the other within one run:
 //
-//   memory   BM_FlatHashMapFind (the limit for a memory hit), BM_TextbookLru* (std::list +
-//            absl::flat_hash_map, bare and behind std::mutex), BM_MutexLockUnlock (the lock
-//            alone), BM_CacheLineTransfer (a cache line moved to the other core: what two
-//            threads that write one structure pay per interleaving), BM_TbbConcurrentLruHit
-//            (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit (RocksDB's LRUCache)
+//   memory   BM_FlatHashMapFind (the limit for a memory hit), BM_FlatHashMapFindAndStamp (the
+//            same plus one store into the entry found: the limit for hits that write),
+//            BM_TextbookLru* (std::list + absl::flat_hash_map, bare and behind std::mutex),
+//            BM_MutexLockUnlock (the lock alone), BM_CacheLineTransfer (a cache line moved to
+//            the other core: what two threads that write one structure pay per interleaving),
+//            BM_TbbConcurrentLruHit (tbb::concurrent_lru_cache), BM_RocksDbLruCacheHit
+//            (RocksDB's LRUCache)
 //   disk     BM_RawSqliteSelect / BM_RawSqliteInsert (prepared statements, WAL, synchronous FULL
 //            and NORMAL), BM_RawFileRead (open + read + close of a 100-byte file)
 //   servers  BM_RawHiredisGet / Set / Mget100, BM_RawLibmemcachedGet / Set, on servers this
@@ -162,6 +164,38 @@ void BM_FlatHashMapFind(benchmark::State& state) {
   Coordinator<FlatMap>().Finish(state, *run, Histogram());
 }
 BENCHMARK(BM_FlatHashMapFind)->Arg(8)->Arg(100)->ArgName("value_bytes")->ThreadRange(1, 4)->UseRealTime();
+
+// The same find, plus the lightest write a hit could make to record its use: one relaxed store
+// of a stamp into the entry it found (no lock, no shared counter). Two threads over 10,000
+// entries then pass entries' lines between their cores; read against BM_FlatHashMapFind at the
+// same thread count, this bounds what any design whose hits write the entry can reach.
+struct StampedMap {
+  struct Entry {
+    std::string value;
+    uint64_t stamp = 0;
+  };
+  absl::flat_hash_map<std::string, Entry> map;
+  std::vector<std::string> keys = Keys(kMemoryKeys);
+};
+
+void BM_FlatHashMapFindAndStamp(benchmark::State& state) {
+  auto run = Coordinator<StampedMap>().Join(state, [&](std::string&) {
+    auto f = std::make_shared<StampedMap>();
+    for (const std::string& k : f->keys) f->map[k].value = std::string(state.range(0), 'v');
+    return f;
+  });
+  const auto& sequence = Uniform(kMemoryKeys);
+  size_t i = Start(state);
+  uint64_t stamp = 0;
+  for (auto _ : state) {
+    auto it = run->fixture->map.find(run->fixture->keys[sequence[i++ % kSequence]]);
+    std::string value = it->second.value;
+    __atomic_store_n(&it->second.stamp, ++stamp, __ATOMIC_RELAXED);
+    benchmark::DoNotOptimize(value);
+  }
+  Coordinator<StampedMap>().Finish(state, *run, Histogram());
+}
+BENCHMARK(BM_FlatHashMapFindAndStamp)->Arg(8)->Arg(100)->ArgName("value_bytes")->ThreadRange(1, 2)->UseRealTime();
 
 template <bool kLocked>
 struct Textbook {

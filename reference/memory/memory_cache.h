@@ -11,7 +11,9 @@
 //
 // All of them also take a per-entry TTL (InsertWithTtl) and an optional default_ttl.
 //
-// Thread-safety: safe for concurrent use; each call holds one mutex, so calls are atomic.
+// Thread-safety: safe for concurrent use, and every call is atomic (linearizable). Writes hold
+// one mutex; so do lookups of the engines whose hits reorder entries (lru, lfu, ttl, tlru),
+// while fifo, random and unbounded lookups take no lock at all.
 // Complexity: Lookup, Insert and Erase are O(1) expected (plus O(log n) for entries with a
 // deadline); Size, Keys, Stats and Clear are O(n) at worst.
 // Requirements on K: hashable with absl::Hash and equality-comparable; V: movable and copyable.

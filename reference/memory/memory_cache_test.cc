@@ -1,12 +1,18 @@
 // What the battery cannot check generically: the tlru time-to-use function, the seeded random
-// policy across seeds, the real default clock, and each engine's declared capabilities.
+// policy across seeds, the real default clock, each engine's declared capabilities, and the
+// lookups that take no lock.
 #include "reference/memory/memory_cache.h"
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "reference/mutex.h"
 
 namespace cachelab {
 namespace {
@@ -139,6 +145,52 @@ TEST_F(MemoryCacheTest, KeysNeedOnlyHashingAndEquality) {
   ASSERT_TRUE((*cache)->InsertWithTtl(Point{1, 2}, 3, absl::Seconds(1)).ok());
   EXPECT_EQ(*(*cache)->Lookup(Point{1, 2}), 3);
   EXPECT_EQ(*(*cache)->Lookup(Point{2, 1}), std::nullopt);
+}
+
+// A clock that, once armed, makes its next reader wait: a write that reads it under the
+// engine's lock then holds the lock until the test releases it.
+class GateClock final : public Clock {
+ public:
+  absl::Time Now() const override {
+    if (armed_.exchange(false)) {
+      entered_.Notify();
+      release_.WaitForNotification();
+    }
+    return absl::UnixEpoch();
+  }
+  mutable std::atomic<bool> armed_{false};
+  mutable Notification entered_;
+  mutable Notification release_;
+};
+
+TEST_F(MemoryCacheTest, FifoRandomAndUnboundedLookupsDoNotWaitForAWriter) {
+  for (MemoryEngine engine :
+       {MemoryEngine::kFifo, MemoryEngine::kRandom, MemoryEngine::kUnbounded}) {
+    SCOPED_TRACE(MemoryEngineName(engine));
+    auto clock = std::make_shared<GateClock>();
+    CacheOptions options;
+    if (engine != MemoryEngine::kUnbounded) options.capacity = 4;
+    options.clock = clock;
+    auto cache = NewMemoryCache<std::string, std::string>(engine, options);
+    ASSERT_TRUE(cache.ok()) << cache.status();
+    ASSERT_TRUE((*cache)->Insert("a", "1").ok());  // no deadline: the clock is not read
+    clock->armed_ = true;
+    std::thread writer([&] {
+      EXPECT_TRUE((*cache)->InsertWithTtl("b", "2", absl::Hours(1)).ok());
+    });
+    clock->entered_.WaitForNotification();  // the writer holds the lock, waiting on the clock
+    auto lookups = std::async(std::launch::async, [&] {
+      return std::make_pair(*(*cache)->Lookup("a"), *(*cache)->Lookup("absent"));
+    });
+    const bool done = lookups.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    clock->release_.Notify();
+    writer.join();
+    ASSERT_TRUE(done) << "a lookup waited for the writer's lock";
+    EXPECT_EQ(lookups.get(), std::make_pair(std::optional<std::string>("1"),
+                                            std::optional<std::string>()));
+    EXPECT_EQ((*cache)->Stats().hits, 1);
+    EXPECT_EQ((*cache)->Stats().misses, 1);
+  }
 }
 
 }  // namespace

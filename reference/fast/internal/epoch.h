@@ -13,7 +13,9 @@
 #define CACHELAB_REFERENCE_FAST_INTERNAL_EPOCH_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace cachelab::fast_internal {
 
@@ -67,6 +69,54 @@ class EpochGuard {
 
  private:
   EpochRecord& record_;
+};
+
+// What a writer unlinked from a structure that readers search without a lock, held until no
+// reader can still reach it. Thread-safety: none; the owner calls it under its writers' lock.
+// Frees whatever is left when destroyed (no reader may be running then).
+class RetireList {
+ public:
+  RetireList() = default;
+  RetireList(const RetireList&) = delete;
+  RetireList& operator=(const RetireList&) = delete;
+  ~RetireList() {
+    for (const Retired& retired : retired_) retired.free(retired.pointer);
+  }
+
+  // Takes ownership of `pointer` (allocated with new), stamped with the current epoch.
+  template <typename T>
+  void Retire(T* pointer) {
+    retired_.push_back(Retired{pointer, [](void* p) { delete static_cast<T*>(p); },
+                               GlobalEpoch().load(std::memory_order_seq_cst)});
+  }
+
+  // Once `batch` things wait (each epoch advance interrupts every core: batches amortize it),
+  // advances the epoch if every reader allows and frees what was retired two epochs ago, after
+  // calling before_free() (to drop any other reference to them) if it frees anything.
+  template <typename F>
+  void MaybeReclaim(size_t batch, F&& before_free) {
+    if (retired_.size() < batch) return;
+    const uint64_t epoch = TryAdvanceEpoch();
+    if (retired_.front().epoch + 2 > epoch) return;  // a reader holds the epoch back
+    before_free();
+    size_t kept = 0;
+    for (const Retired& retired : retired_) {
+      if (retired.epoch + 2 <= epoch) {
+        retired.free(retired.pointer);
+      } else {
+        retired_[kept++] = retired;
+      }
+    }
+    retired_.resize(kept);
+  }
+
+ private:
+  struct Retired {
+    void* pointer;
+    void (*free)(void*);
+    uint64_t epoch;
+  };
+  std::vector<Retired> retired_;
 };
 
 }  // namespace cachelab::fast_internal

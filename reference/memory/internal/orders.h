@@ -1,15 +1,16 @@
-// Eviction orders for PolicyCache: each tracks the live keys and names the next victim. Orders
-// are intrusive: each entry of PolicyCache's node map carries its order's Handle (the map's
-// nodes never move), so tracking a key allocates nothing beyond the entry itself.
+// Eviction orders for PolicyCache: each tracks the live entries and names the next victim.
+// Orders are intrusive: each of PolicyCache's nodes derives from its order's Handle (nodes never
+// move), so tracking an entry allocates nothing beyond the node itself.
 //
 // Interface of an Order (all O(1), none thread-safe; PolicyCache holds the lock):
+//   static constexpr bool kHitsReorder;  // false: Use is a no-op, hits may skip the lock
 //   explicit Order(uint64_t seed);
-//   void Add(Handle& h, const K* key);  // a new entry; `key` lives as long as the entry
-//   void Use(Handle& h);                // a lookup hit
-//   void Overwrite(Handle& h);          // an overwrite of a live entry
-//   void Remove(Handle& h);             // the entry leaves, for whatever reason
-//   const K* Victim();                  // precondition: at least one entry
-//   void Clear();                       // forgets every entry (their handles are dropped)
+//   void Add(Handle& h);                 // a new entry
+//   void Use(Handle& h);                 // a lookup hit
+//   void Replace(Handle& old, Handle& fresh);  // `fresh` takes `old`'s place; `old` leaves
+//   void Overwrite(Handle& h);           // an overwrite of a live entry (after Replace)
+//   void Remove(Handle& h);              // the entry leaves, for whatever reason
+//   Handle* Victim();                    // precondition: at least one entry
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_ORDERS_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_ORDERS_H_
 
@@ -25,11 +26,9 @@
 namespace cachelab::internal {
 
 // A circular doubly linked list of handles with a sentinel; front = most recent.
-template <typename K>
 struct Link {
   Link* prev = this;
   Link* next = this;
-  const K* key = nullptr;
 
   void Unlink() {
     prev->next = next;
@@ -41,6 +40,14 @@ struct Link {
     at->prev->next = this;
     at->prev = this;
   }
+  // Puts this (unlinked) handle where `old` is, and unlinks `old`.
+  void TakePlaceOf(Link& old) {
+    prev = old.prev;
+    next = old.next;
+    prev->next = this;
+    next->prev = this;
+    old.prev = old.next = &old;
+  }
 };
 
 // A queue of keys; `kUseMovesToBack` makes it LRU, otherwise FIFO (overwrites move to the back
@@ -50,23 +57,21 @@ class QueueOrder {
  public:
   static constexpr EvictionPolicy kPolicy =
       kUseMovesToBack ? EvictionPolicy::kLru : EvictionPolicy::kFifo;
-  using Handle = Link<K>;
+  static constexpr bool kHitsReorder = kUseMovesToBack;
+  using Handle = Link;
 
   explicit QueueOrder(uint64_t /*seed*/) {}
   QueueOrder(const QueueOrder&) = delete;
   QueueOrder& operator=(const QueueOrder&) = delete;
 
-  void Add(Handle& h, const K* key) {
-    h.key = key;
-    h.InsertBefore(&queue_);  // the back: newest
-  }
+  void Add(Handle& h) { h.InsertBefore(&queue_); }  // the back: newest
   void Use(Handle& h) {
     if constexpr (kUseMovesToBack) MoveToBack(h);
   }
+  void Replace(Handle& old, Handle& fresh) { fresh.TakePlaceOf(old); }
   void Overwrite(Handle& h) { MoveToBack(h); }
   void Remove(Handle& h) { h.Unlink(); }
-  const K* Victim() { return queue_.next->key; }  // the front: oldest
-  void Clear() { queue_.prev = queue_.next = &queue_; }
+  Handle* Victim() { return queue_.next; }  // the front: oldest
 
  private:
   void MoveToBack(Handle& h) {
@@ -88,12 +93,13 @@ template <typename K>
 class LfuOrder {
   struct Bucket {
     uint64_t count;
-    Link<K> keys;  // sentinel; oldest at next
+    Link keys;  // sentinel; oldest at next
   };
 
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kLfu;
-  struct Handle : Link<K> {
+  static constexpr bool kHitsReorder = true;
+  struct Handle : Link {
     typename std::list<Bucket>::iterator bucket;
   };
 
@@ -101,9 +107,8 @@ class LfuOrder {
   LfuOrder(const LfuOrder&) = delete;
   LfuOrder& operator=(const LfuOrder&) = delete;
 
-  void Add(Handle& h, const K* key) {
+  void Add(Handle& h) {
     if (buckets_.empty() || buckets_.front().count != 1) EmplaceBucket(buckets_.begin(), 1);
-    h.key = key;
     h.bucket = buckets_.begin();
     h.InsertBefore(&h.bucket->keys);
   }
@@ -117,13 +122,16 @@ class LfuOrder {
     h.bucket = next;
     h.InsertBefore(&next->keys);
   }
+  void Replace(Handle& old, Handle& fresh) {
+    fresh.bucket = old.bucket;
+    fresh.TakePlaceOf(old);
+  }
   void Overwrite(Handle& h) { Use(h); }
   void Remove(Handle& h) {
     h.Unlink();
     ReleaseIfEmpty(h.bucket);
   }
-  const K* Victim() { return buckets_.front().keys.next->key; }
-  void Clear() { buckets_.clear(); }
+  Handle* Victim() { return static_cast<Handle*>(buckets_.front().keys.next); }
 
  private:
   typename std::list<Bucket>::iterator EmplaceBucket(typename std::list<Bucket>::iterator at,
@@ -145,18 +153,21 @@ template <typename K>
 class RandomOrder {
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kRandom;
+  static constexpr bool kHitsReorder = false;
   struct Handle {
     size_t index = 0;
-    const K* key = nullptr;
   };
 
   explicit RandomOrder(uint64_t seed) : rng_(seed) {}
-  void Add(Handle& h, const K* key) {
-    h.key = key;
+  void Add(Handle& h) {
     h.index = handles_.size();
     handles_.push_back(&h);
   }
   void Use(Handle&) {}
+  void Replace(Handle& old, Handle& fresh) {
+    fresh.index = old.index;
+    handles_[old.index] = &fresh;
+  }
   void Overwrite(Handle&) {}
   void Remove(Handle& h) {
     Handle* last = handles_.back();
@@ -164,11 +175,10 @@ class RandomOrder {
     last->index = h.index;
     handles_.pop_back();
   }
-  const K* Victim() {
+  Handle* Victim() {
     std::uniform_int_distribution<size_t> pick(0, handles_.size() - 1);
-    return handles_[pick(rng_)]->key;
+    return handles_[pick(rng_)];
   }
-  void Clear() { handles_.clear(); }
 
  private:
   std::vector<Handle*> handles_;
@@ -180,15 +190,16 @@ template <typename K>
 class NoOrder {
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kNone;
+  static constexpr bool kHitsReorder = false;
   struct Handle {};
 
   explicit NoOrder(uint64_t /*seed*/) {}
-  void Add(Handle&, const K*) {}
+  void Add(Handle&) {}
   void Use(Handle&) {}
+  void Replace(Handle&, Handle&) {}
   void Overwrite(Handle&) {}
   void Remove(Handle&) {}
-  const K* Victim() { return nullptr; }
-  void Clear() {}
+  Handle* Victim() { return nullptr; }
 };
 
 }  // namespace cachelab::internal

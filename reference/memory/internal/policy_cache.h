@@ -1,18 +1,30 @@
 // PolicyCache: the one in-memory engine behind every reference memory cache. It owns the
 // entries, their deadlines and the statistics; an Order (orders.h) decides the victim.
 //
-// Thread-safety: every method holds one Mutex (reference/mutex.h), so each call is atomic.
+// Thread-safety: writes and whole-cache calls hold one Mutex (reference/mutex.h). Lookups hold
+// it too where a hit reorders the entries (LRU, LFU); where it does not (FIFO, random, none) a
+// lookup takes no lock: it probes a table that readers may search while the lock holder
+// changes it (reference/fast/internal/table.h), reads an entry that is never changed once
+// published (an overwrite publishes a new node) and counts into its thread's own counters.
+// Removed nodes are freed by epochs (reference/fast/internal/epoch.h) once no reader can hold
+// them. Every call is atomic (linearizable) either way: a lock-free hit is ordered before a
+// concurrent removal of its entry, which it does not influence.
 // Complexity: Lookup, Insert, Erase O(1) expected plus O(log n) when the entry has a deadline;
 // Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
 // Cost: a call reads the clock only if an entry it touches has a deadline (or the engine gives
-// plain inserts one); a hit allocates nothing unless copying V does.
+// plain inserts one); a hit allocates nothing unless copying V does; where hits take no lock,
+// an overwrite allocates a new node and the old one is freed later, in batches of 1024; each
+// cache keeps 8 KiB of per-thread counters.
 // Removal reports (SetRemovalListener): collected while the call holds the lock, delivered by
 // the same call after it lets go; nothing is collected while no listener is set, and a call
 // with nothing to report pays one extra load.
 #ifndef CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 #define CACHELAB_REFERENCE_MEMORY_INTERNAL_POLICY_CACHE_H_
 
+#include <algorithm>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -20,9 +32,11 @@
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
-#include "absl/container/node_hash_map.h"
-#include "reference/mutex.h"
+#include "absl/hash/hash.h"
 #include "reference/cache.h"
+#include "reference/fast/internal/epoch.h"
+#include "reference/fast/internal/table.h"
+#include "reference/mutex.h"
 
 namespace cachelab::internal {
 
@@ -39,19 +53,37 @@ class PolicyCache final : public Cache<K, V> {
         default_ttl_(options.default_ttl),
         clock_(options.clock ? options.clock : DefaultClock()),
         ttu_(std::move(ttu)),
+        counts_(new ThreadCounts[fast_internal::kMaxThreads]),
+        table_(std::min<size_t>(options.capacity.value_or(0), kPresizeLimit)),
         order_(options.seed) {}
 
+  // Precondition: no call is running (the owner destroys the cache).
+  ~PolicyCache() override {
+    std::vector<Node*> nodes;
+    table_.ForEach([&](Node* node) { nodes.push_back(node); });
+    for (Node* node : nodes) delete node;
+  }
+
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    const uint64_t hash = absl::Hash<K>{}(key);
+    if constexpr (kLockFreeHits) {
+      const int slot = fast_internal::ThreadSlot();
+      if (slot != fast_internal::kNoSlot) {
+        fast_internal::EpochGuard guard(slot);
+        const Node* node = table_.Find(hash, key);
+        if (node == nullptr) {
+          counts_[slot].Count(counts_[slot].misses);
+          return std::nullopt;
+        }
+        if (node->deadline == absl::InfiniteFuture() || node->deadline > clock_->Now()) {
+          counts_[slot].Count(counts_[slot].hits);
+          return node->value;
+        }
+      }  // expired (to remove and count under the lock) or no slot for this thread
+    }
     Call call(*this);
     Now now(*clock_);
-    auto it = FindLive(key, now);
-    if (it == map_.end()) {
-      ++stats_.misses;
-      return std::nullopt;
-    }
-    ++stats_.hits;
-    order_.Use(it->second.handle);
-    return it->second.value;
+    return LockedLookup(key, hash, now);
   }
 
   absl::Status Insert(const K& key, V value) override {
@@ -67,17 +99,7 @@ class PolicyCache final : public Cache<K, V> {
     values.reserve(keys.size());
     Call call(*this);
     Now now(*clock_);
-    for (const K& key : keys) {
-      auto it = FindLive(key, now);
-      if (it == map_.end()) {
-        ++stats_.misses;
-        values.emplace_back();
-      } else {
-        ++stats_.hits;
-        order_.Use(it->second.handle);
-        values.emplace_back(it->second.value);
-      }
-    }
+    for (const K& key : keys) values.push_back(LockedLookup(key, absl::Hash<K>{}(key), now));
     return values;
   }
 
@@ -102,9 +124,9 @@ class PolicyCache final : public Cache<K, V> {
   absl::StatusOr<bool> Erase(const K& key) override {
     Call call(*this);
     Now now(*clock_);
-    auto it = FindLive(key, now);
-    if (it == map_.end()) return false;
-    Remove(it);
+    Node* node = FindLive(key, absl::Hash<K>{}(key), now);
+    if (node == nullptr) return false;
+    Remove(node);
     ++stats_.removals;
     return true;
   }
@@ -113,10 +135,10 @@ class PolicyCache final : public Cache<K, V> {
     Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
-    stats_.removals += map_.size();
-    map_.clear();
-    expiry_.clear();
-    order_.Clear();
+    std::vector<Node*> nodes;
+    table_.ForEach([&](Node* node) { nodes.push_back(node); });
+    for (Node* node : nodes) Remove(node);
+    stats_.removals += nodes.size();
     return absl::OkStatus();
   }
 
@@ -124,7 +146,7 @@ class PolicyCache final : public Cache<K, V> {
     Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
-    return map_.size();
+    return table_.size();
   }
 
   std::optional<size_t> Capacity() const override { return capacity_; }
@@ -134,8 +156,8 @@ class PolicyCache final : public Cache<K, V> {
     Now now(*clock_);
     PurgeExpired(now);
     std::vector<K> keys;
-    keys.reserve(map_.size());
-    for (const auto& [key, entry] : map_) keys.push_back(key);
+    keys.reserve(table_.size());
+    table_.ForEach([&](const Node* node) { keys.push_back(node->key); });
     return keys;
   }
 
@@ -143,7 +165,13 @@ class PolicyCache final : public Cache<K, V> {
     Call call(*this);
     Now now(*clock_);
     PurgeExpired(now);
-    return stats_;
+    CacheStats stats = stats_;
+    const int slots = fast_internal::SlotHighWater();
+    for (int i = 0; i < slots; ++i) {
+      stats.hits += counts_[i].hits.load(std::memory_order_relaxed);
+      stats.misses += counts_[i].misses.load(std::memory_order_relaxed);
+    }
+    return stats;
   }
 
   Capabilities capabilities() const override { return capabilities_; }
@@ -191,11 +219,37 @@ class PolicyCache final : public Cache<K, V> {
     if (reporting_) pending_.emplace_back(key, cause);
   }
 
-  struct Entry {
+  // Hits that do not reorder take no lock.
+  static constexpr bool kLockFreeHits = !Order::kHitsReorder;
+
+  // An entry. Where hits take no lock, value and deadline never change once the node is
+  // published (an overwrite publishes a new node), so readers may read them while the lock
+  // holder relinks the handle; otherwise an overwrite changes them in place, under the lock.
+  struct Node : Order::Handle {
+    Node(uint64_t h, const K& k, V v, absl::Time d)
+        : hash(h), key(k), value(std::move(v)), deadline(d) {}
+    const uint64_t hash;
+    const K key;
     V value;
     absl::Time deadline;
-    typename Order::Handle handle;
   };
+  using Table = fast_internal::Table<Node, K>;
+
+  // Hits and misses of lock-free lookups, one owner thread per slot at a time.
+  struct alignas(64) ThreadCounts {
+    // Single writer, so a load and a store, not a locked add.
+    static void Count(std::atomic<uint64_t>& counter) {
+      counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> misses{0};
+  };
+
+  // Removed nodes are freed in batches: each epoch advance interrupts every core (membarrier).
+  static constexpr size_t kReclaimBatch = 1024;
+  // The table is sized for the capacity up to this many entries; beyond, it grows as it fills.
+  static constexpr size_t kPresizeLimit = size_t{1} << 16;
+
   // The clock, read at most once per call and only if something needs the time.
   class Now {
    public:
@@ -209,20 +263,30 @@ class PolicyCache final : public Cache<K, V> {
     const Clock& clock_;
     std::optional<absl::Time> now_;
   };
-  using Map = absl::node_hash_map<K, Entry>;
-  using MapIterator = typename Map::iterator;
 
-  // Returns the live entry for `key`, or end(); an expired one is removed and counted.
-  MapIterator FindLive(const K& key, Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = map_.find(key);
-    if (it != map_.end() && it->second.deadline != absl::InfiniteFuture() &&
-        it->second.deadline <= now.Get()) {
-      Report(it->first, RemovalCause::kExpired);
-      Remove(it);
-      ++stats_.expirations;
-      return map_.end();
+  std::optional<V> LockedLookup(const K& key, uint64_t hash, Now& now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Node* node = FindLive(key, hash, now);
+    if (node == nullptr) {
+      ++stats_.misses;
+      return std::nullopt;
     }
-    return it;
+    ++stats_.hits;
+    order_.Use(*node);
+    return node->value;
+  }
+
+  // Returns the live node for `key`, or null; an expired one is removed and counted.
+  Node* FindLive(const K& key, uint64_t hash, Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Node* node = table_.Find(hash, key);
+    if (node != nullptr && node->deadline != absl::InfiniteFuture() &&
+        node->deadline <= now.Get()) {
+      Report(node->key, RemovalCause::kExpired);
+      Remove(node);
+      ++stats_.expirations;
+      return nullptr;
+    }
+    return node;
   }
 
   // Insert's work: the deadline from the ttu, the default TTL or none.
@@ -238,60 +302,81 @@ class PolicyCache final : public Cache<K, V> {
 
   void Store(const K& key, V value, absl::Time deadline, Now& now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = FindLive(key, now);
+    const uint64_t hash = absl::Hash<K>{}(key);
+    Node* existing = FindLive(key, hash, now);
     if (deadline != absl::InfiniteFuture() && deadline <= now.Get()) {
       // Already expired: never stored, and it replaces the old value.
-      if (it != map_.end()) {
-        Remove(it);
+      if (existing != nullptr) {
+        Remove(existing);
         ++stats_.removals;
       }
       return;
     }
-    if (it != map_.end()) {
-      it->second.value = std::move(value);
-      SetDeadline(it, deadline);
-      order_.Overwrite(it->second.handle);
+    if (!kLockFreeHits && existing != nullptr) {  // no reader without the lock: in place
+      existing->value = std::move(value);
+      if (deadline != existing->deadline) {
+        Unschedule(existing);
+        existing->deadline = deadline;
+        Schedule(existing);
+      }
+      order_.Overwrite(*existing);
       ++stats_.updates;
       return;
     }
-    if (capacity_.has_value() && map_.size() >= *capacity_) {
+    auto* fresh = new Node(hash, key, std::move(value), deadline);
+    if (existing != nullptr) {
+      Unschedule(existing);
+      table_.Replace(existing, fresh);
+      order_.Replace(*existing, *fresh);
+      order_.Overwrite(*fresh);
+      Schedule(fresh);
+      Retire(existing);
+      ++stats_.updates;
+      return;
+    }
+    if (capacity_.has_value() && table_.size() >= *capacity_) {
       PurgeExpired(now);
-      if (map_.size() >= *capacity_) {
-        auto victim = map_.find(*order_.Victim());
-        Report(victim->first, RemovalCause::kEvicted);
+      if (table_.size() >= *capacity_) {
+        Node* victim = static_cast<Node*>(order_.Victim());
+        Report(victim->key, RemovalCause::kEvicted);
         Remove(victim);
         ++stats_.evictions;
       }
     }
-    it = map_.try_emplace(key, Entry{std::move(value), absl::InfiniteFuture(), {}}).first;
-    order_.Add(it->second.handle, &it->first);
-    SetDeadline(it, deadline);
+    if (auto* old = table_.Insert(fresh)) retired_.Retire(old);
+    order_.Add(*fresh);
+    Schedule(fresh);
     ++stats_.insertions;
   }
 
-  void SetDeadline(MapIterator it, absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (it->second.deadline != absl::InfiniteFuture()) {
-      expiry_.erase({it->second.deadline, &it->first});
-    }
-    it->second.deadline = deadline;
-    if (deadline != absl::InfiniteFuture()) expiry_.insert({deadline, &it->first});
+  void Schedule(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (node->deadline != absl::InfiniteFuture()) expiry_.insert({node->deadline, node});
+  }
+  void Unschedule(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (node->deadline != absl::InfiniteFuture()) expiry_.erase({node->deadline, node});
   }
 
-  void Remove(MapIterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (it->second.deadline != absl::InfiniteFuture()) {
-      expiry_.erase({it->second.deadline, &it->first});
-    }
-    order_.Remove(it->second.handle);
-    map_.erase(it);
+  // Takes `node` out of the table, the order and the deadlines, and retires it.
+  void Remove(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Unschedule(node);
+    order_.Remove(*node);
+    table_.Erase(node);
+    Retire(node);
   }
 
   void PurgeExpired(Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (!expiry_.empty() && expiry_.begin()->first <= now.Get()) {
-      auto expired = map_.find(*expiry_.begin()->second);
-      Report(expired->first, RemovalCause::kExpired);
+      Node* expired = expiry_.begin()->second;
+      Report(expired->key, RemovalCause::kExpired);
       Remove(expired);
       ++stats_.expirations;
     }
+  }
+
+  // Frees `node` once no lock-free reader can hold it.
+  void Retire(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    retired_.Retire(node);
+    retired_.MaybeReclaim(kReclaimBatch, [] {});
   }
 
   const Capabilities capabilities_;
@@ -299,17 +384,19 @@ class PolicyCache final : public Cache<K, V> {
   const std::optional<absl::Duration> default_ttl_;
   const std::shared_ptr<const Clock> clock_;
   const Ttu ttu_;
+  const std::unique_ptr<ThreadCounts[]> counts_;
 
   Mutex mu_;
   bool reporting_ ABSL_GUARDED_BY(mu_) = false;  // a listener is set (beside mu_: read per call)
-  Map map_ ABSL_GUARDED_BY(mu_);
-  // (deadline, key) of every entry that has one, soonest first.
-  absl::btree_set<std::pair<absl::Time, const K*>> expiry_ ABSL_GUARDED_BY(mu_);
+  Table table_;  // written under mu_, searched by anyone
+  // (deadline, node) of every entry that has one, soonest first.
+  absl::btree_set<std::pair<absl::Time, Node*>> expiry_ ABSL_GUARDED_BY(mu_);
   Order order_ ABSL_GUARDED_BY(mu_);
-  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);  // all but the lock-free lookups' hits and misses
   RemovalListener<K> listener_ ABSL_GUARDED_BY(mu_);
   // What the current call removed, to report when it lets go of mu_.
   std::vector<std::pair<K, RemovalCause>> pending_ ABSL_GUARDED_BY(mu_);
+  fast_internal::RetireList retired_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cachelab::internal

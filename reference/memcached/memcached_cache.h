@@ -8,7 +8,7 @@
 // whatever its bytes or length (memcached's own 250-byte limit is hidden by hashing).
 //
 // Thread-safety: safe for concurrent use (a pool of connections, ServerOptions::connections, makes
-// round trips in parallel). Complexity: Lookup and Erase are one or two round trips, Insert one
+// round trips in parallel). Complexity: Lookup is one or two round trips; Insert and Erase one
 // when this handle last read or wrote the entry and no other client has changed it since, else one
 // to three (more if other clients keep changing the entry); Keys, Size, Stats and Clear list the
 // whole server's keys (`lru_crawler metadump hash`, memcached 1.6.9 or newer) and read the

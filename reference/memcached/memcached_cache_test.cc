@@ -262,6 +262,26 @@ TEST_F(MemcachedCacheTest, OverwritingTheItemThisHandleLastWroteIsOneCommand) {
   EXPECT_EQ(stats.updates, 10u);
 }
 
+TEST_F(MemcachedCacheTest, ErasingTheItemThisHandleLastWroteIsOneCommand) {
+  auto clock = std::make_shared<ManualClock>(absl::Now());
+  auto cache = Connect(port(), "erase", clock);
+  ASSERT_NE(cache, nullptr);
+  ASSERT_TRUE(cache->Insert("live", "v").ok());
+  ASSERT_TRUE(cache->InsertWithTtl("expired", "v", absl::Seconds(1)).ok());
+  clock->Advance(absl::Seconds(5));
+  const int64_t gets = ServerStat(port(), "cmd_get"), sets = ServerStat(port(), "cmd_set");
+  ASSERT_GE(gets, 0);
+  EXPECT_TRUE(*cache->Erase("live"));
+  EXPECT_FALSE(*cache->Erase("expired"));
+  EXPECT_FALSE(*cache->Erase("live")) << "erased already";
+  EXPECT_EQ(ServerStat(port(), "cmd_get"), gets) << "no read before an erase";
+  EXPECT_EQ(ServerStat(port(), "cmd_set"), sets + 3) << "one swap per erase";
+  EXPECT_EQ(*cache->Lookup("live"), std::nullopt);
+  const CacheStats stats = cache->Stats();
+  EXPECT_EQ(stats.removals, 1u);
+  EXPECT_EQ(stats.expirations, 1u);
+}
+
 // `mine` inserted "k" once, then another client replaced it by an entry that has expired since.
 // Overwriting it must count an expiration and an insertion, not an update.
 void ExpectOverwriteReplacesAnExpiredEntry(StringCache& mine, bool after_restart) {

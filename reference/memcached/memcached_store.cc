@@ -477,7 +477,27 @@ void MemcachedStore::Remember(const Connection& c, const std::string& name, uint
 
 absl::StatusOr<bool> MemcachedStore::Erase(const std::string& key) {
   auto lease = pool_.Acquire();
-  auto item = Remove(lease.conn(), ItemName(prefix_, key), /*remove_live=*/true);
+  Connection& c = lease.conn();
+  const std::string name = ItemName(prefix_, key);
+  {
+    // As for an overwrite: the item this handle saw last under the name, if it is still there,
+    // becomes a tombstone by one swap, and what it was is known. Otherwise `gets` then swap.
+    MutexLock turn(&WriteStripe(name));
+    if (absl::Status status = Connected(c); !status.ok()) return status;
+    if (const std::optional<Seen> seen = Recall(c, name)) {
+      auto swapped = Swap(c, name, seen->cas, EncodeTombstone(), kTombstoneExpiry,
+                          absl::InfiniteFuture(), /*tombstone=*/true);
+      if (!swapped.ok()) return swapped.status();
+      if (*swapped) {
+        const Found found = seen->tombstone          ? Found::kAbsent
+                            : Now() >= seen->deadline ? Found::kExpired
+                                                      : Found::kLive;
+        CountRemoved(found);
+        return found == Found::kLive;
+      }
+    }
+  }
+  auto item = Remove(c, name, /*remove_live=*/true);
   if (!item.ok()) return item.status();
   return item->found == Found::kLive;
 }

@@ -13,13 +13,14 @@
 // Writes go through the meta protocol's `ms` (memcached 1.6 or newer), which answers with the
 // item's new CAS. The handle keeps the CAS and deadline of the item it last read or wrote under
 // each name (up to 65,536 names, with the server instance they came from: a restarted server
-// numbers its items afresh). An overwrite of such an item is one swap with that CAS, one round
-// trip: if it succeeds, the item it replaced was exactly the one remembered, so the remembered
-// deadline says whether it was live or expired. If another client changed the item meanwhile,
-// the swap fails and the call reads the item as above. An entry too large to be sure it fits
-// the server's item size limit (within 256 bytes of `item_size_max`) is written with the text
-// protocol instead, because a meta set the server refuses as too large also drops the old item;
-// a meta set refused for want of memory (memcached -M) drops it too.
+// numbers its items afresh). An overwrite or erase of such an item is one swap with that CAS
+// (an erase swaps in a tombstone), one round trip: if it succeeds, the item it replaced was
+// exactly the one remembered, so the remembered deadline says whether it was live or expired.
+// If another client changed the item meanwhile, the swap fails and the call reads the item as
+// above. An entry too large to be sure it fits the server's item size limit (within 256 bytes of
+// `item_size_max`) is written with the text protocol instead, because a meta set the server
+// refuses as too large also drops the old item; a meta set refused for want of memory
+// (memcached -M) drops it too.
 //
 // Keys, Clear and Stats list the namespace with `lru_crawler metadump hash`
 // (internal/key_dump.h): they need memcached 1.6.9 or newer and are not atomic against other

@@ -231,9 +231,7 @@ absl::StatusOr<std::vector<MemcachedStore::Item>> MemcachedStore::Fetch(
       if (!entry || (!entry->tombstone && ItemName(prefix_, entry->key) != name)) {
         item.found = Found::kCorrupt;  // damaged, or not written by this engine
       } else {
-        item.found = entry->tombstone         ? Found::kAbsent
-                     : now >= entry->deadline ? Found::kExpired
-                                              : Found::kLive;
+        item.found = Classify(entry->tombstone, entry->deadline, now);
         item.entry = *std::move(entry);
       }
     }
@@ -317,6 +315,11 @@ absl::StatusOr<bool> MemcachedStore::Swap(Connection& c, const std::string& name
   if (written->outcome != Written::kStored) return false;
   Remember(c, name, written->cas, deadline, tombstone);
   return true;
+}
+
+MemcachedStore::Found MemcachedStore::Classify(bool tombstone, absl::Time deadline,
+                                               absl::Time now) {
+  return tombstone ? Found::kAbsent : now >= deadline ? Found::kExpired : Found::kLive;
 }
 
 void MemcachedStore::CountRemoved(Found found) {
@@ -420,9 +423,7 @@ absl::Status MemcachedStore::Store(const std::string& key, const std::string& va
     auto swapped = Swap(c, name, seen->cas, bytes, expiry, deadline, /*tombstone=*/false);
     if (!swapped.ok()) return swapped.status();
     if (*swapped) {
-      CountReplaced(seen->tombstone            ? Found::kAbsent
-                    : now >= seen->deadline ? Found::kExpired
-                                            : Found::kLive);
+      CountReplaced(Classify(seen->tombstone, seen->deadline, now));
       return absl::OkStatus();
     }
   }
@@ -489,9 +490,7 @@ absl::StatusOr<bool> MemcachedStore::Erase(const std::string& key) {
                           absl::InfiniteFuture(), /*tombstone=*/true);
       if (!swapped.ok()) return swapped.status();
       if (*swapped) {
-        const Found found = seen->tombstone          ? Found::kAbsent
-                            : Now() >= seen->deadline ? Found::kExpired
-                                                      : Found::kLive;
+        const Found found = Classify(seen->tombstone, seen->deadline, Now());
         CountRemoved(found);
         return found == Found::kLive;
       }

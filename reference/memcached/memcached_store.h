@@ -139,6 +139,8 @@ class MemcachedStore final : public ByteStore {
                             const std::string& bytes, time_t expiry, absl::Time deadline,
                             bool tombstone);
   // Counts the removal of an entry found `found` (expired, corrupt or live).
+  // What an item read (or remembered) as a tombstone or an entry with `deadline` is at `now`.
+  static Found Classify(bool tombstone, absl::Time deadline, absl::Time now);
   void CountRemoved(Found found);
   // Counts a write over an entry found `found`: an update of a live one, else an insertion
   // (and the removal of an expired or damaged one).

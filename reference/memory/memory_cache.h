@@ -64,15 +64,15 @@ absl::StatusOr<std::unique_ptr<Cache<K, V>>> NewMemoryCache(MemoryEngine engine,
     case MemoryEngine::kLru:
     case MemoryEngine::kTtl:
     case MemoryEngine::kTlru:
-      return std::make_unique<PolicyCache<K, V, internal::LruOrder<K>>>(options, caps, ttu);
+      return std::make_unique<PolicyCache<K, V, internal::LruOrder>>(options, caps, ttu);
     case MemoryEngine::kLfu:
-      return std::make_unique<PolicyCache<K, V, internal::LfuOrder<K>>>(options, caps, ttu);
+      return std::make_unique<PolicyCache<K, V, internal::LfuOrder>>(options, caps, ttu);
     case MemoryEngine::kFifo:
-      return std::make_unique<PolicyCache<K, V, internal::FifoOrder<K>>>(options, caps, ttu);
+      return std::make_unique<PolicyCache<K, V, internal::FifoOrder>>(options, caps, ttu);
     case MemoryEngine::kRandom:
-      return std::make_unique<PolicyCache<K, V, internal::RandomOrder<K>>>(options, caps, ttu);
+      return std::make_unique<PolicyCache<K, V, internal::RandomOrder>>(options, caps, ttu);
     case MemoryEngine::kUnbounded:
-      return std::make_unique<PolicyCache<K, V, internal::NoOrder<K>>>(options, caps, ttu);
+      return std::make_unique<PolicyCache<K, V, internal::NoOrder>>(options, caps, ttu);
   }
   return absl::InvalidArgumentError("unknown memory engine");
 }

@@ -52,7 +52,7 @@ struct Link {
 
 // A queue of keys; `kUseMovesToBack` makes it LRU, otherwise FIFO (overwrites move to the back
 // in both, as cachetools' FIFOCache does).
-template <typename K, bool kUseMovesToBack>
+template <bool kUseMovesToBack>
 class QueueOrder {
  public:
   static constexpr EvictionPolicy kPolicy =
@@ -82,14 +82,11 @@ class QueueOrder {
   Handle queue_;  // sentinel
 };
 
-template <typename K>
-using LruOrder = QueueOrder<K, true>;
-template <typename K>
-using FifoOrder = QueueOrder<K, false>;
+using LruOrder = QueueOrder<true>;
+using FifoOrder = QueueOrder<false>;
 
 // Least frequently used, ties broken by least recent use: buckets of equal count in ascending
 // count order, each bucket a queue in the order its keys reached that count.
-template <typename K>
 class LfuOrder {
   struct Bucket {
     uint64_t count;
@@ -149,7 +146,6 @@ class LfuOrder {
 
 // Uniform random victim from a seeded generator: a dense array of handles for O(1) choice;
 // each handle knows its index, so removal is a swap with the last element.
-template <typename K>
 class RandomOrder {
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kRandom;
@@ -186,7 +182,6 @@ class RandomOrder {
 };
 
 // Never evicts: for unbounded engines, whose Victim() is never called.
-template <typename K>
 class NoOrder {
  public:
   static constexpr EvictionPolicy kPolicy = EvictionPolicy::kNone;

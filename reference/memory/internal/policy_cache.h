@@ -255,13 +255,18 @@ class PolicyCache final : public Cache<K, V> {
    public:
     explicit Now(const Clock& clock) : clock_(clock) {}
     absl::Time Get() {
-      if (!now_.has_value()) now_ = clock_.Now();
-      return *now_;
+      if (!known_) {
+        now_ = clock_.Now();
+        known_ = true;
+      }
+      return now_;
     }
 
    private:
     const Clock& clock_;
-    std::optional<absl::Time> now_;
+    // Not std::optional: GCC 12 at -O2 reports its payload as maybe-uninitialized here.
+    absl::Time now_;
+    bool known_ = false;
   };
 
   std::optional<V> LockedLookup(const K& key, uint64_t hash, Now& now)

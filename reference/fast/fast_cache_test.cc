@@ -61,6 +61,24 @@ TEST(FastCacheTest, SingleThreadedReplayIsDeterministic) {
   EXPECT_EQ(run(), run());
 }
 
+// Every key hashes alike, so every slot carries the same hash tag and every probe must compare
+// keys: lookups, overwrites and erases still act on their own key only.
+TEST(FastCacheTest, KeysWithEqualHashesAreToldApartByKey) {
+  struct SameHash {
+    size_t operator()(int) const { return 42; }
+  };
+  auto cache = *NewFastCache<int, int, SameHash>(Options(1000));
+  for (int k = 0; k < 200; ++k) ASSERT_TRUE(cache->Insert(k, k * 3).ok());
+  for (int k = 0; k < 200; k += 2) ASSERT_TRUE(cache->Erase(k).ok());
+  for (int k = 1; k < 200; k += 4) ASSERT_TRUE(cache->Insert(k, -k).ok());
+  for (int k = 0; k < 200; ++k) {
+    const std::optional<int> expected =
+        k % 2 == 0 ? std::nullopt : std::optional<int>(k % 4 == 1 ? -k : k * 3);
+    EXPECT_EQ(*cache->Lookup(k), expected) << "key " << k;
+  }
+  EXPECT_EQ(*cache->Size(), 100u);
+}
+
 TEST(FastCacheTest, HitOnTriviallyCopyableValueDoesNotAllocate) {
   auto cache = *NewFastCache<uint64_t, uint64_t>(Options(1000));
   for (uint64_t k = 0; k < 500; ++k) ASSERT_TRUE(cache->Insert(k, k * 3).ok());

@@ -39,10 +39,11 @@
 // that is never waited on); the other calls hold one mutex. Complexity: O(1) expected per call
 // (TTL bookkeeping on a hierarchical timer wheel, internal/timer_wheel.h); Size O(1) after
 // purging expired entries; Keys and Clear O(n).
-// Memory: about 209 heap bytes per entry with 8-byte keys and values, against 76 for the exact
+// Memory: about 216 heap bytes per entry with 8-byte keys and values, against 85 for the exact
 // LRU engine and 22 for a bare absl::flat_hash_map (//reference/fast:memory_benchmark, glibc's
 // mallinfo2 around 100,000 inserts): the 64-byte-aligned node, the table slot, the frequency
-// sketch and the policy's links.
+// sketch and the policy's links; plus a fixed 80 KiB per cache for the read buffers of up to
+// 128 threads (64 reads of 8 bytes each, on their own cache lines).
 // Requirements on K: equality-comparable and hashable with std::hash (or the given Hash);
 // V: copyable. Not promised: which entry is evicted, or that a lookup's use is seen by the
 // policy under contention; fairness between threads.

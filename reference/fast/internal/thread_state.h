@@ -16,7 +16,7 @@
 namespace cachelab::fast_internal {
 
 struct alignas(64) ThreadState {
-  static constexpr uint32_t kCapacity = 16;
+  static constexpr uint32_t kCapacity = 64;
   static constexpr uint32_t kSampleUnderContention = 4;  // a power of two
 
   // Records a read; returns false if the buffer is full (the read is dropped).
@@ -33,18 +33,25 @@ struct alignas(64) ThreadState {
     return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) >=
            kCapacity;
   }
-  // Calls first(node), then second(node), for every buffered read, then f(node) for each,
-  // oldest first, and empties the buffer. The passes let the memory loads of a whole batch
-  // overlap (prefetching) before the work that needs them. Returns how many reads it applied.
+  // Calls f(node) for every buffered read, oldest first, and empties the buffer. Reads ahead as
+  // a pipeline: first(node) kAhead reads before f(node), second(node) kAhead / 2 reads before,
+  // so that the memory loads of a batch overlap (prefetching) with the work that needs them
+  // without issuing more at once than the core can keep in flight. Returns how many it applied.
   template <typename First, typename Second, typename F>
   uint32_t Drain(First&& first, Second&& second, F&& f) {
+    constexpr uint32_t kAhead = 8;
     const uint32_t tail = tail_.load(std::memory_order_acquire);
     const uint32_t head = head_.load(std::memory_order_relaxed);
-    for (uint32_t i = head; i != tail; ++i) first(Slot(i));
-    for (uint32_t i = head; i != tail; ++i) second(Slot(i));
-    for (uint32_t i = head; i != tail; ++i) f(Slot(i));
+    const uint32_t n = tail - head;
+    for (uint32_t i = 0; i < n && i < kAhead; ++i) first(Slot(head + i));
+    for (uint32_t i = 0; i < n && i < kAhead / 2; ++i) second(Slot(head + i));
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) first(Slot(head + i + kAhead));
+      if (i + kAhead / 2 < n) second(Slot(head + i + kAhead / 2));
+      f(Slot(head + i));
+    }
     head_.store(tail, std::memory_order_release);
-    return tail - head;
+    return n;
   }
 
   PolicyNode* Slot(uint32_t i) const { return ring_[i % kCapacity].load(std::memory_order_relaxed); }

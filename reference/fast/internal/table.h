@@ -96,7 +96,7 @@ class Table {
     const Array* array = array_.load(std::memory_order_relaxed);
     for (size_t i = 0; i <= array->mask; ++i) {
       const uint64_t slot = array->slots[i].load(std::memory_order_relaxed);
-      if (slot != kEmpty && slot != kTombstone) f(PointerOf(slot));
+      if (HoldsNode(slot)) f(PointerOf(slot));
     }
   }
 
@@ -109,6 +109,7 @@ class Table {
   static constexpr int kTagShift = 48;
   static constexpr uint64_t kTagMask = ~uint64_t{0} << kTagShift;
 
+  static bool HoldsNode(uint64_t slot) { return slot > kTombstone; }  // neither empty nor erased
   static uint64_t Tag(uint64_t hash) { return hash & kTagMask; }
   static Node* PointerOf(uint64_t slot) { return reinterpret_cast<Node*>(slot & ~kTagMask); }
   static uint64_t Encode(Node* node) {
@@ -136,7 +137,7 @@ class Table {
     auto* fresh = new Array(SizeFor(live_ + 1));
     for (size_t i = 0; i <= old->mask; ++i) {
       const uint64_t slot = old->slots[i].load(std::memory_order_relaxed);
-      if (slot == kEmpty || slot == kTombstone) continue;
+      if (!HoldsNode(slot)) continue;
       size_t j = PointerOf(slot)->hash & fresh->mask;
       while (fresh->slots[j].load(std::memory_order_relaxed) != kEmpty) j = (j + 1) & fresh->mask;
       fresh->slots[j].store(slot, std::memory_order_relaxed);

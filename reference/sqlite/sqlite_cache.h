@@ -6,8 +6,11 @@
 // values are stored as bytes through codecs (reference/codec/codec.h). The location directory
 // is created with mode 0700 and the database files are 0600.
 //
+// SqliteOptions::single_process trades the sharing for speed: one handle owns the file.
+//
 // Thread-safety: safe for concurrent use. Complexity: each call is one SQLite transaction,
-// O(log n) plus the bytes moved; Keys and Size are O(n). Every lookup hit writes (recency).
+// O(log n) plus the bytes moved; Keys is O(n), Size O(1) after purging expired entries. A
+// lookup hit writes nothing: its recency is written in batches (sqlite_store.h says when).
 // Errors: I/O, a busy database past the busy timeout, a corrupt file or a value its codec
 // cannot decode come back as a status (kUnavailable, kDataLoss, kFailedPrecondition); an
 // unusable location or a database that is not a cachelab cache is refused at Open.
@@ -32,18 +35,23 @@ struct SqliteOptions {
   std::optional<uint64_t> max_bytes;  // bound on keys + values, besides the entry capacity
   absl::Duration busy_timeout = absl::Seconds(5);
   bool synchronous_full = true;  // false: faster, may lose the last commits on power loss
+  // One handle owns the cache from Open until it is destroyed (SQLite's exclusive locking): a
+  // set makes no lock or shared-memory system calls, so it is faster (see README), and every
+  // other handle, in this process or another, is refused at Open with kUnavailable after
+  // busy_timeout. A killed owner's lock goes with its process. Declares multi_process = false.
+  bool single_process = false;
 };
 
 template <typename K, typename V, typename KeyCodec = Codec<K>, typename ValueCodec = Codec<V>>
 struct SqliteCache {
-  static Capabilities Declared() {
+  static Capabilities Declared(const SqliteOptions& sqlite = {}) {
     Capabilities caps;
     caps.eviction = EvictionPolicy::kLru;
     caps.per_entry_ttl = true;
     caps.default_ttl = true;
     caps.thread_safe = true;
     caps.persistent = true;
-    caps.multi_process = true;
+    caps.multi_process = !sqlite.single_process;
     caps.local_files = true;
     return caps;
   }
@@ -60,8 +68,9 @@ struct SqliteCache {
     store_options.clock = options.clock;
     store_options.busy_timeout = sqlite.busy_timeout;
     store_options.synchronous_full = sqlite.synchronous_full;
+    store_options.single_process = sqlite.single_process;
     return OpenEncodedCache<K, V, KeyCodec, ValueCodec>(
-        options, Declared(), "sqlite", [&] { return SqliteStore::Open(std::move(store_options)); });
+        options, Declared(sqlite), "sqlite", [&] { return SqliteStore::Open(std::move(store_options)); });
   }
 };
 
@@ -75,6 +84,23 @@ struct SqliteFactory {
     SqliteOptions sqlite;
     sqlite.synchronous_full = false;
     return SqliteCache<K, V>::Open(options, sqlite);
+  }
+};
+
+// The same with SqliteOptions::single_process (its own battery: no multi-process suites).
+struct SqliteSingleProcessFactory {
+  static SqliteOptions Options() {
+    SqliteOptions sqlite;
+    sqlite.synchronous_full = false;
+    sqlite.single_process = true;
+    return sqlite;
+  }
+  static cachelab::Capabilities Capabilities() {
+    return SqliteCache<int, int>::Declared(Options());
+  }
+  template <typename K, typename V>
+  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(const CacheOptions& options) {
+    return SqliteCache<K, V>::Open(options, Options());
   }
 };
 

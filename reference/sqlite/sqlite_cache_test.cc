@@ -3,6 +3,9 @@
 #include "reference/sqlite/sqlite_cache.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -78,6 +81,44 @@ TEST_F(SqliteCacheTest, AValueItsCodecCannotDecodeIsDataLoss) {
   auto as_int = Open<int64_t>();
   const auto found = as_int->Lookup("n");
   EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss) << found.status();
+}
+
+TEST_F(SqliteCacheTest, SingleProcessOwnerRefusesEveryOtherHandleUntilItCloses) {
+  SqliteOptions owner_options;
+  owner_options.single_process = true;
+  EXPECT_FALSE((SqliteCache<std::string, std::string>::Declared(owner_options).multi_process));
+  SqliteOptions other;
+  other.busy_timeout = absl::Milliseconds(50);
+  SqliteOptions other_single = other;
+  other_single.single_process = true;
+  auto owner = Open(owner_options);
+  ASSERT_NE(owner, nullptr);
+  ASSERT_TRUE(owner->Insert("a", "1").ok());
+  struct stat shm;
+  EXPECT_NE(stat((location_ + "/" + SqliteStore::kFileName + "-shm").c_str(), &shm), 0)
+      << "the owner's WAL index should live in its memory, not in a shared -shm file";
+  for (const SqliteOptions& sqlite : {other, other_single}) {
+    auto refused = SqliteCache<std::string, std::string>::Open(options_, sqlite);
+    ASSERT_FALSE(refused.ok()) << "a second handle opened a cache owned by a single_process one";
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+    EXPECT_NE(refused.status().message().find("single_process"), absl::string_view::npos)
+        << "the error should name the option that locks the file: " << refused.status();
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // no gtest in here: the exit code is the verdict
+    auto engine = SqliteCache<std::string, std::string>::Open(options_, other);
+    _exit(!engine.ok() && engine.status().code() == absl::StatusCode::kUnavailable ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "another process opened the owned cache";
+  EXPECT_EQ(*owner->Lookup("a"), "1") << "the owner must keep working after refusing others";
+  owner.reset();
+  auto after = Open(other);
+  ASSERT_NE(after, nullptr) << "the lock must go with the owner";
+  EXPECT_EQ(*after->Lookup("a"), "1");
 }
 
 }  // namespace

@@ -173,6 +173,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
     MutexLock lock(&store->mu_);
     prepared = store->PrepareSchemaRetrying();
   }
+  if (absl::IsUnavailable(prepared) && absl::StrContains(prepared.message(), "locked")) {
+    return absl::UnavailableError(absl::StrCat(
+        prepared.message(), "; still locked after busy_timeout: another handle is writing, or "
+        "owns the cache with SqliteOptions::single_process until it closes"));
+  }
   if (!prepared.ok()) return prepared;
   return store;
 }
@@ -294,6 +299,8 @@ absl::Status SqliteStore::Exec(const char* sql) {
 
 absl::Status SqliteStore::PrepareSchema() {
   sqlite3_busy_timeout(db_, static_cast<int>(absl::ToInt64Milliseconds(options_.busy_timeout)));
+  // Before WAL is first used, so that SQLite keeps the WAL index in memory (no -shm mapping).
+  if (options_.single_process) CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA locking_mode=EXCLUSIVE"));
   CACHELAB_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
   CACHELAB_RETURN_IF_ERROR(SetSynchronous(options_.synchronous_full));
   Transaction txn(*this);

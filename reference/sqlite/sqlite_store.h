@@ -17,6 +17,9 @@
 // (a new, empty cache), so writes are never acknowledged into a file no one will open again.
 // Reads between the deletion and the next write are served from the file the handle holds.
 //
+// With single_process, the handle holds the file locked from Open to close: no other handle or
+// process can open it meanwhile, and nothing above about other handles applies.
+//
 // Thread-safety: all methods may be called from any thread (one connection, one mutex).
 // Errors: SQLite failures become absl::Status: kUnavailable (busy past the busy timeout, disk
 // full, I/O), kDataLoss (a corrupt file), kFailedPrecondition (a database that is not a cachelab
@@ -49,6 +52,11 @@ struct SqliteStoreOptions {
   std::shared_ptr<const Clock> clock;    // null: DefaultClock()
   absl::Duration busy_timeout = absl::Seconds(5);
   bool synchronous_full = true;          // fsync every commit (power-loss safe)
+  // SQLite's locking_mode=EXCLUSIVE: the first handle to use the file keeps it locked until it
+  // closes, and its WAL index lives in its own memory, so a transaction makes no lock or
+  // shared-memory system calls. Every other handle, in this process or another, is refused
+  // (kUnavailable after busy_timeout) until then.
+  bool single_process = false;
 };
 
 class SqliteStore final : public ByteStore {

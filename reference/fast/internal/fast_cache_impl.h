@@ -98,18 +98,24 @@ class FastCacheImpl final : public Cache<K, V> {
   }
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
+    // Every path returns `result` (so it is built in place) and the value is copied straight
+    // into it: copying into an optional and moving that into the StatusOr was a second copy.
+    absl::StatusOr<std::optional<V>> result(absl::in_place);
+    std::optional<V>& value = *result;
     const uint64_t hash = HashOf(key);
     const int slot = ThreadSlot();
-    if (slot == kNoSlot) return LockedLookup(key, hash, nullptr);
+    if (slot == kNoSlot) {
+      LockedLookup(key, hash, nullptr, value);
+      return result;
+    }
     ThreadState& state = states_[slot];
-    std::optional<V> value;
     bool drain = false;
     {
       EpochGuard guard(slot);
       NodeT* node = table_.Find(hash, key);
       if (node == nullptr) {
         state.CountMiss();
-        return value;
+        return result;
       }
       if (node->read_deadline == kNoDeadline || node->read_deadline > NowNanos()) {
         value.emplace(node->value);
@@ -123,12 +129,15 @@ class FastCacheImpl final : public Cache<K, V> {
         state.CountHit();
       }
     }
-    if (!value.has_value()) return LockedLookup(key, hash, &state);  // found expired
+    if (!value.has_value()) {  // found expired
+      LockedLookup(key, hash, &state, value);
+      return result;
+    }
     if (drain && mu_.TryLock()) {
       DrainReads();
       mu_.Unlock();
     }
-    return value;
+    return result;
   }
 
   absl::Status Insert(const K& key, V value) override {
@@ -217,18 +226,19 @@ class FastCacheImpl final : public Cache<K, V> {
   int64_t NowNanos() const { return absl::ToUnixNanos(clock_->Now()); }
   static bool Expired(const NodeT* node, int64_t now) { return node->deadline <= now; }
 
-  // The slow lookup: the node found was expired (or this thread has no slot).
-  absl::StatusOr<std::optional<V>> LockedLookup(const K& key, uint64_t hash, ThreadState* state) {
+  // The slow lookup: the node found was expired (or this thread has no slot). Sets `value` to
+  // the live entry's value, if there is one.
+  void LockedLookup(const K& key, uint64_t hash, ThreadState* state, std::optional<V>& value) {
     MutexLock lock(&mu_);
     DrainReads();
     NodeT* node = FindLive(key, hash, NowNanos());
     if (node == nullptr) {
       state ? state->CountMiss() : void(++stats_.misses);
-      return std::optional<V>();
+      return;
     }
     state ? state->CountHit() : void(++stats_.hits);
     policy_.OnUse(node);
-    return std::optional<V>(node->value);
+    value.emplace(node->value);
   }
 
   absl::Status Store(const K& key, V value, int64_t ttl) {

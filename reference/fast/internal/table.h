@@ -2,11 +2,11 @@
 // so readers find a node with plain loads and no lock, while one writer at a time (holding
 // FastCache's policy lock) inserts, replaces and erases.
 //
-// A slot is empty (0), a tombstone (an erased entry; probes continue past it) or a node pointer
-// whose top 16 bits, unused by x86-64 and AArch64 user-space addresses, carry the top 16 bits of
-// the node's hash: a probe passes a slot of another key without loading that key's node, so a
-// lookup touches one line of the table and, with a matching tag, one node (65,535 in 65,536
-// other keys are told apart by the tag alone). Slot stores and loads are sequentially
+// A slot is empty (0), a tombstone (an erased entry a probe may still need to pass; see Erase)
+// or a node pointer whose top 16 bits, unused by x86-64 and AArch64 user-space addresses, carry
+// the top 16 bits of the node's hash: a probe passes a slot of another key without loading that
+// key's node, so a lookup touches one line of the table and, with a matching tag, one node
+// (65,535 in 65,536 other keys are told apart by the tag alone). Slot stores and loads are sequentially
 // consistent (a plain load on x86), which orders them with the epoch announcements of epoch.h.
 // When live entries plus tombstones would pass half the slots, the writer builds a new array
 // (live entries only) and publishes it; the old array is handed to the caller to retire, since
@@ -85,9 +85,23 @@ class Table {
     SlotOf(node).store(Encode(replacement), std::memory_order_seq_cst);
   }
 
+  // A probe stops at the first empty slot, so an erased slot followed by an empty one is on no
+  // probe's way to a key beyond it: it becomes empty instead of a tombstone, and so do the
+  // tombstones right before it. With the table at most half full most erasures leave no
+  // tombstone, and rebuilds (a pass over every slot) come rarely when entries churn.
   void Erase(Node* node) {
-    SlotOf(node).store(kTombstone, std::memory_order_seq_cst);
+    Array* array = array_.load(std::memory_order_relaxed);
+    size_t i = IndexOf(*array, node);
     --live_;
+    if (array->slots[(i + 1) & array->mask].load(std::memory_order_relaxed) != kEmpty) {
+      array->slots[i].store(kTombstone, std::memory_order_seq_cst);
+      return;
+    }
+    do {
+      array->slots[i].store(kEmpty, std::memory_order_seq_cst);
+      --used_;
+      i = (i - 1) & array->mask;
+    } while (array->slots[i].load(std::memory_order_relaxed) == kTombstone);
   }
 
   // Visits every node (writer only; f must not change the table).
@@ -101,6 +115,8 @@ class Table {
   }
 
   size_t size() const { return live_; }
+  // Live entries plus tombstones (tests: what decides when the table rebuilds).
+  size_t used() const { return used_; }
   size_t slots() const { return array_.load(std::memory_order_relaxed)->mask + 1; }
 
  private:
@@ -125,10 +141,13 @@ class Table {
 
   std::atomic<uint64_t>& SlotOf(Node* node) {
     Array* array = array_.load(std::memory_order_relaxed);
+    return array->slots[IndexOf(*array, node)];
+  }
+  static size_t IndexOf(const Array& array, Node* node) {
     const uint64_t encoded = Encode(node);
-    size_t i = node->hash & array->mask;
-    while (array->slots[i].load(std::memory_order_relaxed) != encoded) i = (i + 1) & array->mask;
-    return array->slots[i];
+    size_t i = node->hash & array.mask;
+    while (array.slots[i].load(std::memory_order_relaxed) != encoded) i = (i + 1) & array.mask;
+    return i;
   }
 
   // Copies the live nodes into a fresh array (dropping tombstones) and publishes it.

@@ -359,7 +359,7 @@ class PolicyCache final : public Cache<K, V> {
         ++stats_.evictions;
       }
     }
-    if (auto* old = table_.Insert(fresh)) retired_.Retire(old);
+    if (auto* old = table_.Insert(fresh)) Retire(old);
     order_.Add(*fresh);
     Schedule(fresh);
     ++stats_.insertions;
@@ -389,10 +389,16 @@ class PolicyCache final : public Cache<K, V> {
     }
   }
 
-  // Frees `node` once no lock-free reader can hold it.
-  void Retire(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    retired_.Retire(node);
-    retired_.MaybeReclaim(kReclaimBatch, [] {});
+  // Frees `garbage` (a node or a replaced table array) once no lock-free reader can hold it: at
+  // once where every reader holds the lock.
+  template <typename T>
+  void Retire(T* garbage) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if constexpr (!kLockFreeHits) {
+      delete garbage;
+    } else {
+      retired_.Retire(garbage);
+      retired_.MaybeReclaim(kReclaimBatch, [] {});
+    }
   }
 
   const Capabilities capabilities_;

@@ -110,9 +110,17 @@ class LfuOrder {
     h.InsertBefore(&h.bucket->keys);
   }
   void Use(Handle& h) {
+    const uint64_t count = h.bucket->count + 1;
     auto next = std::next(h.bucket);
-    if (next == buckets_.end() || next->count != h.bucket->count + 1) {
-      next = EmplaceBucket(next, h.bucket->count + 1);
+    if (next == buckets_.end() || next->count != count) {
+      // A key alone in its bucket takes the bucket up with it (the order of counts holds):
+      // no bucket allocated and none freed, as would otherwise happen on most hits of a key
+      // whose count no other key shares.
+      if (h.bucket->keys.next == &h && h.bucket->keys.prev == &h) {
+        h.bucket->count = count;
+        return;
+      }
+      next = EmplaceBucket(next, count);
     }
     h.Unlink();
     ReleaseIfEmpty(h.bucket);

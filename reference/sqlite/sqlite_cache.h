@@ -70,7 +70,8 @@ struct SqliteCache {
     store_options.synchronous_full = sqlite.synchronous_full;
     store_options.single_process = sqlite.single_process;
     return OpenEncodedCache<K, V, KeyCodec, ValueCodec>(
-        options, Declared(sqlite), "sqlite", [&] { return SqliteStore::Open(std::move(store_options)); });
+        options, Declared(sqlite), "sqlite",
+        [&] { return SqliteStore::Open(std::move(store_options)); });
   }
 };
 

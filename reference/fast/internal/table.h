@@ -6,8 +6,9 @@
 // or a node pointer whose top 16 bits, unused by x86-64 and AArch64 user-space addresses, carry
 // the top 16 bits of the node's hash: a probe passes a slot of another key without loading that
 // key's node, so a lookup touches one line of the table and, with a matching tag, one node
-// (65,535 in 65,536 other keys are told apart by the tag alone). Slot stores and loads are sequentially
-// consistent (a plain load on x86), which orders them with the epoch announcements of epoch.h.
+// (65,535 in 65,536 other keys are told apart by the tag alone). Slot stores and loads are
+// sequentially consistent (a plain load on x86), which orders them with the epoch
+// announcements of epoch.h.
 // When live entries plus tombstones would pass half the slots, the writer builds a new array
 // (live entries only) and publishes it; the old array is handed to the caller to retire, since
 // readers may still be probing it.

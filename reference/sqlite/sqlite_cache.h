@@ -75,25 +75,16 @@ struct SqliteCache {
   }
 };
 
-// Battery factory (conformance/battery.h). The battery cannot observe power-loss durability,
-// so it runs with synchronous=NORMAL, which keeps every write across close and reopen and
-// keeps the battery fast; users get FULL unless they ask otherwise.
-struct SqliteFactory {
-  static cachelab::Capabilities Capabilities() { return SqliteCache<int, int>::Declared(); }
-  template <typename K, typename V>
-  static absl::StatusOr<std::unique_ptr<Cache<K, V>>> Create(const CacheOptions& options) {
-    SqliteOptions sqlite;
-    sqlite.synchronous_full = false;
-    return SqliteCache<K, V>::Open(options, sqlite);
-  }
-};
-
-// The same with SqliteOptions::single_process (its own battery: no multi-process suites).
-struct SqliteSingleProcessFactory {
+// Battery factories (conformance/battery.h). The battery cannot observe power-loss durability,
+// so they run with synchronous=NORMAL, which keeps every write across close and reopen and
+// keeps the battery fast; users get FULL unless they ask otherwise. The single-process one has
+// its own battery, without the multi-process suites.
+template <bool kSingleProcess>
+struct SqliteBatteryFactory {
   static SqliteOptions Options() {
     SqliteOptions sqlite;
     sqlite.synchronous_full = false;
-    sqlite.single_process = true;
+    sqlite.single_process = kSingleProcess;
     return sqlite;
   }
   static cachelab::Capabilities Capabilities() {
@@ -104,6 +95,8 @@ struct SqliteSingleProcessFactory {
     return SqliteCache<K, V>::Open(options, Options());
   }
 };
+using SqliteFactory = SqliteBatteryFactory<false>;
+using SqliteSingleProcessFactory = SqliteBatteryFactory<true>;
 
 }  // namespace cachelab
 

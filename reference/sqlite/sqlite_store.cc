@@ -157,6 +157,12 @@ class SqliteStore::Transaction {
     if (!status_.ok()) return status_;      \
   } while (false)
 
+// Whether `status` is SQLite's busy or locked answer (another connection holds the file).
+static bool IsBusy(const absl::Status& status) {
+  return absl::StrContains(status.message(), "database is locked") ||
+         absl::StrContains(status.message(), "database table is locked");
+}
+
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOptions options) {
   if (options.capacity.has_value() && *options.capacity == 0) {
     return absl::InvalidArgumentError("sqlite cache: capacity must be at least 1");
@@ -173,7 +179,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOption
     MutexLock lock(&store->mu_);
     prepared = store->PrepareSchemaRetrying();
   }
-  if (absl::IsUnavailable(prepared) && absl::StrContains(prepared.message(), "locked")) {
+  if (IsBusy(prepared)) {
     return absl::UnavailableError(absl::StrCat(
         prepared.message(), "; still locked after busy_timeout: another handle is writing, or "
         "owns the cache with SqliteOptions::single_process until it closes"));
@@ -209,9 +215,7 @@ absl::Status SqliteStore::PrepareSchemaRetrying() {
   for (int attempt = 1;; ++attempt) {
     const absl::Status prepared = PrepareSchema();
     if (prepared.ok()) return prepared;
-    const bool busy = absl::StrContains(prepared.message(), "database is locked") ||
-                      absl::StrContains(prepared.message(), "database table is locked");
-    if (!busy || absl::Now() >= give_up) return prepared;
+    if (!IsBusy(prepared) || absl::Now() >= give_up) return prepared;
     absl::SleepFor(absl::Milliseconds(std::min(attempt, 20)));
   }
 }

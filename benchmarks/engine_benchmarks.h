@@ -2,10 +2,12 @@
 // Benchmark workloads chosen by the engine's capabilities, each with latency percentiles.
 //
 //   BM_<Engine>LookupHit/<value bytes>/threads:N      Lookup of a resident key (uniform)
-//   BM_<Engine>MissThenInsert/<value bytes>/...       Lookup of a key never seen, then Insert
+//   BM_<Engine>MissThenInsert/<value bytes>/...       Lookup of a key never seen, then Insert,
+//                                                     into a full cache (a bounded one evicts)
 //   BM_<Engine>ZipfGetOrInsert/<value bytes>/...      Zipf(0.99) over 10x the capacity in keys:
-//                                                     Lookup, and Insert on a miss; counter
-//                                                     hit_ratio
+//                                                     Lookup, and Insert on a miss, in a cache
+//                                                     warmed by 2x capacity requests of the
+//                                                     same stream; counter hit_ratio
 //   BM_<Engine>ReadMostly/<value bytes>/...           90% Lookup hits, 10% overwrites
 //   BM_<Engine>Overwrite/<value bytes>/...            Insert over a resident key
 // with values of 8 B, 100 B and 4 KiB, and 1, 2 and 4 threads (real time) for thread-safe

@@ -223,13 +223,19 @@ void TextbookHit(benchmark::State& state) {
 template <bool kLocked>
 void TextbookZipf(benchmark::State& state) {
   using F = Textbook<kLocked>;
+  const auto& sequence = Zipf();
+  const std::string value(state.range(0), 'v');
   auto run = Coordinator<F>().Join(state, [&](std::string&) {
     auto f = std::make_shared<F>();
     f->keys = Keys(10 * kMemoryKeys);
+    // Warmed as the engines' ZipfGetOrInsert is: the 2 x capacity requests before the
+    // sequence's beginning, untimed.
+    for (size_t i = kSequence - 2 * kMemoryKeys; i < kSequence; ++i) {
+      const std::string& key = f->keys[sequence[i]];
+      if (!f->lru.Lookup(key)) f->lru.Insert(key, value);
+    }
     return f;
   });
-  const auto& sequence = Zipf();
-  const std::string value(state.range(0), 'v');
   size_t i = Start(state);
   uint64_t hits = 0;
   for (auto _ : state) {

@@ -43,7 +43,9 @@
 // LRU engine and 22 for a bare absl::flat_hash_map (//reference/fast:memory_benchmark, glibc's
 // mallinfo2 around 100,000 inserts): the 64-byte-aligned node, the table slot, the frequency
 // sketch and the policy's links; plus a fixed 80 KiB per cache for the read buffers of up to
-// 128 threads (64 reads of 8 bytes each, on their own cache lines).
+// 128 threads (64 reads of 8 bytes each, on their own cache lines). Once it evicts, a cache also
+// keeps the memory of up to 2048 reclaimed nodes (and one per writing thread) to build new
+// nodes in, instead of allocating each (internal/node_pool.h).
 // Requirements on K: equality-comparable and hashable with std::hash (or the given Hash);
 // V: copyable. Not promised: which entry is evicted, or that a lookup's use is seen by the
 // policy under contention; fairness between threads.

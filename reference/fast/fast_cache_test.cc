@@ -1,5 +1,5 @@
 // FastCache's own behaviour beyond the battery: determinism, concurrency under load, no
-// allocation on a hit, weights, and the timer wheel.
+// allocation on a hit and none for the node of an evicting insert, weights, and the timer wheel.
 #include "reference/fast/fast_cache.h"
 
 #include <atomic>
@@ -16,10 +16,12 @@
 #include "gtest/gtest.h"
 #include "reference/fast/internal/timer_wheel.h"
 
-// Counts allocations made by the calling thread while counting is on.
+// Counts allocations made by the calling thread while counting is on, and apart from them those
+// of over-aligned objects (the engine's nodes are the only ones).
 namespace {
 thread_local bool counting = false;
 thread_local size_t allocations = 0;
+thread_local size_t aligned_allocations = 0;
 }  // namespace
 void* operator new(size_t size) {
   if (counting) ++allocations;
@@ -28,6 +30,15 @@ void* operator new(size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+// The engine's nodes are over-aligned (one cache line for what readers load).
+void* operator new(size_t size, std::align_val_t alignment) {
+  if (counting) ++allocations, ++aligned_allocations;
+  const size_t align = static_cast<size_t>(alignment);
+  if (void* p = std::aligned_alloc(align, (size + align - 1) / align * align)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace cachelab {
 namespace {
@@ -101,6 +112,24 @@ TEST(FastCacheTest, HitOnTriviallyCopyableValueDoesNotAllocate) {
     }
   }
   EXPECT_EQ(counted, 0u) << "a lookup hit allocated";
+}
+
+// A full cache frees a node for each one it adds: once evicted nodes have been reclaimed, an
+// insert builds its node in their memory instead of allocating one.
+TEST(FastCacheTest, EvictingInsertsBuildNodesInTheMemoryOfEvictedOnes) {
+  auto cache = *NewFastCache<uint64_t, uint64_t>(Options(1000));
+  uint64_t key = 0;
+  for (; key < 20000; ++key) ASSERT_TRUE(cache->Insert(key, key).ok());  // full, then evicting
+  constexpr uint64_t kInserts = 20000;
+  counting = true;
+  aligned_allocations = 0;
+  for (uint64_t i = 0; i < kInserts; ++i, ++key) {
+    if (!cache->Insert(key, key).ok()) break;
+  }
+  counting = false;
+  EXPECT_EQ(*cache->Size(), 1000u);
+  EXPECT_EQ(key, 40000u);
+  EXPECT_LT(aligned_allocations, kInserts / 100) << "evicting inserts allocated their nodes";
 }
 
 TEST(FastCacheTest, SamplesReadsOnlyWhileSeveralThreadsRead) {

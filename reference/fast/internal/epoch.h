@@ -80,14 +80,18 @@ class RetireList {
   RetireList(const RetireList&) = delete;
   RetireList& operator=(const RetireList&) = delete;
   ~RetireList() {
-    for (const Retired& retired : retired_) retired.free(retired.pointer);
+    for (const Retired& retired : retired_) retired.free(retired.context, retired.pointer);
   }
 
   // Takes ownership of `pointer` (allocated with new), stamped with the current epoch.
   template <typename T>
   void Retire(T* pointer) {
-    retired_.push_back(Retired{pointer, [](void* p) { delete static_cast<T*>(p); },
-                               GlobalEpoch().load(std::memory_order_seq_cst)});
+    Retire(pointer, [](void*, void* p) { delete static_cast<T*>(p); }, nullptr);
+  }
+  // The same for a pointer that free(context, pointer) releases.
+  void Retire(void* pointer, void (*free)(void* context, void* pointer), void* context) {
+    retired_.push_back(
+        Retired{pointer, free, context, GlobalEpoch().load(std::memory_order_seq_cst)});
   }
 
   // Once `batch` things wait (each epoch advance interrupts every core: batches amortize it),
@@ -102,7 +106,7 @@ class RetireList {
     size_t kept = 0;
     for (const Retired& retired : retired_) {
       if (retired.epoch + 2 <= epoch) {
-        retired.free(retired.pointer);
+        retired.free(retired.context, retired.pointer);
       } else {
         retired_[kept++] = retired;
       }
@@ -113,7 +117,8 @@ class RetireList {
  private:
   struct Retired {
     void* pointer;
-    void (*free)(void*);
+    void (*free)(void* context, void* pointer);
+    void* context;
     uint64_t epoch;
   };
   std::vector<Retired> retired_;

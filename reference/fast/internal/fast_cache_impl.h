@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "reference/cache.h"
 #include "reference/fast/internal/epoch.h"
 #include "reference/fast/internal/frequency_sketch.h"
+#include "reference/fast/internal/node_pool.h"
 #include "reference/fast/internal/policy.h"
 #include "reference/fast/internal/table.h"
 #include "reference/fast/internal/thread_state.h"
@@ -94,7 +96,14 @@ class FastCacheImpl final : public Cache<K, V> {
     // No reader may be inside a call now (the caller owns the cache).
     std::vector<NodeT*> nodes;
     table_.ForEach([&](NodeT* node) { nodes.push_back(node); });
-    for (NodeT* node : nodes) delete node;
+    for (NodeT* node : nodes) {
+      node->~NodeT();
+      NodePool::DeleteBlock(node);
+    }
+    const int slots = SlotHighWater();
+    for (int i = 0; i < slots; ++i) {
+      if (void* spare = std::exchange(states_[i].spare_node, nullptr)) NodePool::DeleteBlock(spare);
+    }
   }
 
   absl::StatusOr<std::optional<V>> Lookup(const K& key) override {
@@ -243,15 +252,22 @@ class FastCacheImpl final : public Cache<K, V> {
 
   absl::Status Store(const K& key, V value, int64_t ttl) {
     const uint64_t hash = HashOf(key);
-    auto node = std::make_unique<NodeT>(hash, key, std::move(value));  // outside the lock
+    const int slot = ThreadSlot();
+    ThreadState* state = slot == kNoSlot ? nullptr : &states_[slot];
+    NodeT* node = NewNode(state, hash, key, std::move(value));  // outside the lock
     node->weight = weigher_ ? std::max<uint64_t>(1, weigher_(node->key, node->value)) : 1;
     if (max_weight_ && node->weight > *max_weight_) {
+      const uint64_t weight = node->weight;
+      node->~NodeT();
+      state != nullptr && state->spare_node == nullptr ? void(state->spare_node = node)
+                                                       : NodePool::DeleteBlock(node);
       return absl::InvalidArgumentError(absl::StrCat(
-          "fast: an entry of weight ", node->weight, " is heavier than max_weight (",
-          *max_weight_, "); raise max_weight or do not cache it"));
+          "fast: an entry of weight ", weight, " is heavier than max_weight (", *max_weight_,
+          "); raise max_weight or do not cache it"));
     }
     MutexLock lock(&mu_);
     DrainReads();
+    if (state != nullptr && state->spare_node == nullptr) state->spare_node = pool_.TryAllocate();
     const int64_t now = NowNanos();
     node->SetDeadline(ttl == kNoDeadline || ttl > kNoDeadline - now ? kNoDeadline : now + ttl);
     NodeT* existing = FindLive(key, hash, now);
@@ -260,9 +276,10 @@ class FastCacheImpl final : public Cache<K, V> {
         Unlink(existing);
         ++stats_.removals;
       }
+      FreeNode(this, node);
       return absl::OkStatus();
     }
-    NodeT* fresh = node.release();
+    NodeT* fresh = node;
     if (existing != nullptr) {
       wheel_.Cancel(existing);
       table_.Replace(existing, fresh);
@@ -345,7 +362,24 @@ class FastCacheImpl final : public Cache<K, V> {
     }
   }
 
-  void Retire(NodeT* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { retired_.Retire(node); }
+  // A node built in `state`'s spare memory if it has some (no allocation), else in a new block.
+  static NodeT* NewNode(ThreadState* state, uint64_t hash, const K& key, V value) {
+    void* memory = state != nullptr && state->spare_node != nullptr
+                       ? std::exchange(state->spare_node, nullptr)
+                       : NodePool::NewBlock(sizeof(NodeT));
+    return new (memory) NodeT(hash, key, std::move(value));
+  }
+
+  // Destroys a node no reader can reach any more and pools its memory (RetireList calls it, with
+  // mu_ held, or while the cache is destroyed).
+  static void FreeNode(void* self, void* node) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    static_cast<NodeT*>(node)->~NodeT();
+    static_cast<FastCacheImpl*>(self)->pool_.Free(node);
+  }
+
+  void Retire(NodeT* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    retired_.Retire(node, &FastCacheImpl::FreeNode, this);
+  }
 
   // Frees what no reader can still hold. Buffered reads are applied first, so no read buffer
   // still points to a node being freed.
@@ -369,7 +403,9 @@ class FastCacheImpl final : public Cache<K, V> {
   Policy policy_ ABSL_GUARDED_BY(mu_);
   TimerWheel wheel_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);  // all but hits and misses of threads with a slot
-  RetireList retired_ ABSL_GUARDED_BY(mu_);
+  // Two reclaim batches: what one reclaim frees is pooled, and the next batch's inserts use it.
+  NodePool pool_ ABSL_GUARDED_BY(mu_){sizeof(NodeT), 2 * kReclaimBatch};
+  RetireList retired_ ABSL_GUARDED_BY(mu_);  // after pool_: its destructor frees into pool_
 };
 
 }  // namespace cachelab::fast_internal

@@ -3,8 +3,8 @@
 // consumer whoever holds the policy lock). A full buffer drops new reads until it is drained:
 // the policy then misses a few uses, never correctness.
 //
-// Thread-safety: Push, CountHit and CountMiss from the owning thread (the slot's thread);
-// Drain and the counter reads from the policy lock's holder.
+// Thread-safety: Push, CountHit, CountMiss and spare_node from the owning thread (the slot's
+// thread); Drain and the counter reads from the policy lock's holder.
 #ifndef CACHELAB_REFERENCE_FAST_INTERNAL_THREAD_STATE_H_
 #define CACHELAB_REFERENCE_FAST_INTERNAL_THREAD_STATE_H_
 
@@ -63,6 +63,11 @@ struct alignas(64) ThreadState {
   }
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+  // The owner's next node's memory (uninitialized), taken from the cache's NodePool while the
+  // owner held the cache's lock, so that building a node outside the lock needs no allocation.
+  // Only the owner reads or writes it (and the cache's destructor, which frees it).
+  void* spare_node = nullptr;
 
  private:
   std::atomic<uint64_t> hits_{0};

@@ -96,7 +96,7 @@ const std::vector<uint32_t>& UniformSequence(size_t n) {
 // requests then continue the same stream in a warm cache. Without it a run opened on an empty
 // cache, and a short run (a persistent engine's few thousand iterations) measured mostly the
 // filling: the figure and the hit ratio depended on how many iterations Google Benchmark chose.
-bool WarmUp(Fixture& fixture, size_t resident, std::string& error) {
+bool WarmUpZipf(Fixture& fixture, size_t resident, std::string& error) {
   const std::vector<uint32_t>& sequence = *fixture.sequence;
   for (size_t i = kSequence - std::min(2 * resident, kSequence); i < kSequence; ++i) {
     const std::string& key = fixture.keys[sequence[i]];
@@ -159,7 +159,7 @@ std::shared_ptr<Fixture> Build(const Spec& spec, int value_size, std::string& er
   if (spec.workload == Workload::kZipfGetOrInsert) {
     for (int i = 0; i < 10 * resident; ++i) fixture->keys.push_back(Key(i));
     fixture->sequence = &ZipfSequence(fixture->keys.size());
-    if (!WarmUp(*fixture, resident, error)) return nullptr;
+    if (!WarmUpZipf(*fixture, resident, error)) return nullptr;
     return fixture;
   }
   for (int i = 0; i < resident; ++i) {

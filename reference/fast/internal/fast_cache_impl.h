@@ -259,8 +259,8 @@ class FastCacheImpl final : public Cache<K, V> {
     if (max_weight_ && node->weight > *max_weight_) {
       const uint64_t weight = node->weight;
       node->~NodeT();
-      state != nullptr && state->spare_node == nullptr ? void(state->spare_node = node)
-                                                       : NodePool::DeleteBlock(node);
+      // Back to this thread's spare (NewNode left it empty), or to the allocator.
+      state != nullptr ? void(state->spare_node = node) : NodePool::DeleteBlock(node);
       return absl::InvalidArgumentError(absl::StrCat(
           "fast: an entry of weight ", weight, " is heavier than max_weight (", *max_weight_,
           "); raise max_weight or do not cache it"));

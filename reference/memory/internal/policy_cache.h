@@ -9,12 +9,16 @@
 // Removed nodes are freed by epochs (reference/fast/internal/epoch.h) once no reader can hold
 // them. Every call is atomic (linearizable) either way: a lock-free hit is ordered before a
 // concurrent removal of its entry, which it does not influence.
-// Complexity: Lookup, Insert, Erase O(1) expected plus O(log n) when the entry has a deadline;
-// Size, Keys, Stats and Clear O(n) at worst (expired entries are purged first, and Keys copies).
+// Complexity: Lookup, Insert, Erase O(1) expected, plus O(log n) for an entry whose deadline
+// came before the latest one scheduled (one from a default TTL over a clock that does not go
+// back never does: expiry_index.h). Size, Keys, Stats and Clear O(n) at worst (expired entries
+// are purged first, and Keys copies).
 // Cost: a call reads the clock only if an entry it touches has a deadline (or the engine gives
 // plain inserts one); a hit allocates nothing unless copying V does; where hits take no lock,
 // an overwrite allocates a new node and the old one is freed later, in batches of 1024; each
 // cache keeps 8 KiB of per-thread counters.
+// Memory: a node per entry (its order's links, 16 bytes of deadline-queue links, hash, key,
+// value, deadline) and the table's slot for it.
 // Removal reports (SetRemovalListener): collected while the call holds the lock, delivered by
 // the same call after it lets go; nothing is collected while no listener is set, and a call
 // with nothing to report pays one extra load.
@@ -31,11 +35,11 @@
 
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_set.h"
 #include "absl/hash/hash.h"
 #include "reference/cache.h"
 #include "reference/fast/internal/epoch.h"
 #include "reference/fast/internal/table.h"
+#include "reference/memory/internal/expiry_index.h"
 #include "reference/mutex.h"
 
 namespace cachelab::internal {
@@ -236,7 +240,7 @@ class PolicyCache final : public Cache<K, V> {
   // An entry. Where hits take no lock, value and deadline never change once the node is
   // published (an overwrite publishes a new node), so readers may read them while the lock
   // holder relinks the handle; otherwise an overwrite changes them in place, under the lock.
-  struct Node : Order::Handle {
+  struct Node : Order::Handle, ExpiryHook {
     Node(uint64_t h, const K& k, V v, absl::Time d)
         : hash(h), key(k), value(std::move(v)), deadline(d) {}
     const uint64_t hash;
@@ -366,10 +370,10 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   void Schedule(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (node->deadline != absl::InfiniteFuture()) expiry_.insert({node->deadline, node});
+    if (node->deadline != absl::InfiniteFuture()) expiry_.Add(node);
   }
   void Unschedule(Node* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (node->deadline != absl::InfiniteFuture()) expiry_.erase({node->deadline, node});
+    if (node->deadline != absl::InfiniteFuture()) expiry_.Remove(node);
   }
 
   // Takes `node` out of the table, the order and the deadlines, and retires it.
@@ -381,8 +385,8 @@ class PolicyCache final : public Cache<K, V> {
   }
 
   void PurgeExpired(Now& now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (!expiry_.empty() && expiry_.begin()->first <= now.Get()) {
-      Node* expired = expiry_.begin()->second;
+    for (Node* expired = expiry_.Soonest(); expired != nullptr && expired->deadline <= now.Get();
+         expired = expiry_.Soonest()) {
       Report(expired->key, RemovalCause::kExpired);
       Remove(expired);
       ++stats_.expirations;
@@ -411,8 +415,7 @@ class PolicyCache final : public Cache<K, V> {
   Mutex mu_;
   bool reporting_ ABSL_GUARDED_BY(mu_) = false;  // a listener is set (beside mu_: read per call)
   Table table_;  // written under mu_, searched by anyone
-  // (deadline, node) of every entry that has one, soonest first.
-  absl::btree_set<std::pair<absl::Time, Node*>> expiry_ ABSL_GUARDED_BY(mu_);
+  ExpiryIndex<Node> expiry_ ABSL_GUARDED_BY(mu_);  // every entry that has a deadline
   Order order_ ABSL_GUARDED_BY(mu_);
   CacheStats stats_ ABSL_GUARDED_BY(mu_);  // all but the lock-free lookups' hits and misses
   RemovalListener<K> listener_ ABSL_GUARDED_BY(mu_);

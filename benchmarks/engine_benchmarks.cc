@@ -48,7 +48,14 @@ struct Fixture {
   }
 };
 
-enum class Workload { kLookupHit, kMissThenInsert, kZipfGetOrInsert, kReadMostly, kOverwrite };
+enum class Workload {
+  kLookupHit,
+  kMissThenInsert,
+  kZipfGetOrInsert,
+  kReadMostly,
+  kOverwrite,
+  kEraseThenInsert,
+};
 
 struct Spec {
   std::string engine;
@@ -231,6 +238,15 @@ void RunWorkload(benchmark::State& state, Spec& spec) {
           failures += !cache.Insert(f.keys[(*f.sequence)[i++ % kSequence]], f.value).ok();
         });
         break;
+      case Workload::kEraseThenInsert:
+        sampler.Run([&] {
+          const std::string& key = f.keys[(*f.sequence)[i++ % kSequence]];
+          auto erased = cache.Erase(key);
+          failures += !erased.ok() || !cache.Insert(key, f.value).ok();
+          hits += erased.ok() && *erased;
+        });
+        ++lookups;
+        break;
       case Workload::kReadMostly:
         sampler.Run([&] {
           const std::string& key = f.keys[(*f.sequence)[i++ % kSequence]];
@@ -281,6 +297,7 @@ void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capab
       {Workload::kZipfGetOrInsert, "ZipfGetOrInsert"},
       {Workload::kReadMostly, "ReadMostly"},
       {Workload::kOverwrite, "Overwrite"},
+      {Workload::kEraseThenInsert, "EraseThenInsert"},
   };
   for (const auto& [workload, label] : workloads) {
     // Specs live as long as the process: Google Benchmark keeps the registered callables. A

@@ -10,6 +10,11 @@
 //                                                     same stream; counter hit_ratio
 //   BM_<Engine>ReadMostly/<value bytes>/...           90% Lookup hits, 10% overwrites
 //   BM_<Engine>Overwrite/<value bytes>/...            Insert over a resident key
+//   BM_<Engine>EraseThenInsert/<value bytes>/...      Erase of a resident key, then Insert of
+//                                                     it again (the cache stays full); counter
+//                                                     hit_ratio: the share of erases that
+//                                                     found the key (below 1 only where
+//                                                     threads erase the same key at once)
 // with values of 8 B, 100 B and 4 KiB, and 1, 2 and 4 threads (real time) for thread-safe
 // engines. An in-memory engine holds 10,000 resident keys, one that keeps files or talks to a
 // server 1,000 (the environment variable CACHELAB_BENCH_RESIDENT_KEYS, a positive number,

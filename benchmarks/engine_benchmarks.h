@@ -25,7 +25,8 @@
 // Every benchmark reports, besides Google Benchmark's mean time per operation, the counters
 // p50_ns, p99_ns and p999_ns: percentiles of single operations from a log-linear histogram
 // (1/61 of operations timed for in-memory engines, where a clock read is not negligible; every
-// operation for the others). The engine is built fresh for each run (outside the timing).
+// operation for the others). The engine is built fresh for each run and filled with one
+// InsertMany (outside the timing).
 //
 // Thread-safety: RegisterEngineBenchmarks at start-up, before benchmark::RunSpecifiedBenchmarks.
 #ifndef CACHELAB_BENCHMARKS_ENGINE_BENCHMARKS_H_

@@ -68,7 +68,6 @@ class ExpiryIndex {
     // expiry_link is ExpiryHook's first and only member: the two addresses are the same.
     return static_cast<Node*>(reinterpret_cast<ExpiryHook*>(link));
   }
-  static Node* OfLink(const Link* link) { return OfLink(const_cast<Link*>(link)); }
 
   Link queue_;  // sentinel; deadlines non-decreasing from next (soonest) to prev (latest)
   absl::btree_set<std::pair<absl::Time, Node*>> rest_;

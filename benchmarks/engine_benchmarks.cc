@@ -73,6 +73,12 @@ struct Spec {
 
 std::string Key(uint64_t i) { return absl::StrCat("k", i); }
 
+// Whether the engine's capabilities say its entries live in this process only (a chain over a
+// server with a memory tail says so too: nothing in the contract says "remote").
+bool InMemory(const Capabilities& capabilities) {
+  return !capabilities.persistent && !capabilities.local_files && !capabilities.multi_process;
+}
+
 // Zipf(0.99) ranks over [0, n) by inverting the CDF, from a fixed seed; computed once per n
 // (every run of every Zipf benchmark of an engine shares it).
 const std::vector<uint32_t>& ZipfSequence(size_t n) {
@@ -153,9 +159,8 @@ std::shared_ptr<Fixture> Build(const Spec& spec, int value_size, std::string& er
   (void)clock_warm;
   auto fixture = std::make_shared<Fixture>();
   const int resident = ResidentKeys(spec.capabilities);
-  const bool in_memory = !spec.capabilities.persistent && !spec.capabilities.local_files &&
-                         !spec.capabilities.multi_process;
-  fixture->sample_every = in_memory ? 61 : 1;  // odd: not in step with any buffer size
+  // Odd: not in step with any buffer size.
+  fixture->sample_every = InMemory(spec.capabilities) ? 61 : 1;
   fixture->clear_at_end = !spec.capabilities.local_files;
   CacheOptions options;
   if (spec.capabilities.bounded()) options.capacity = resident;
@@ -295,9 +300,7 @@ int ResidentKeys(const Capabilities& capabilities) {
     return keys;
   }();
   if (override_keys > 0) return override_keys;
-  const bool in_memory =
-      !capabilities.persistent && !capabilities.local_files && !capabilities.multi_process;
-  return in_memory ? 10'000 : 1'000;
+  return InMemory(capabilities) ? 10'000 : 1'000;
 }
 
 void RegisterEngineBenchmarks(const std::string& name, const Capabilities& capabilities,

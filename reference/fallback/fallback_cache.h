@@ -32,7 +32,9 @@
 // an entry with a deadline is erased instead if the engine has no per-entry TTL), or an erasure
 // if it holds none. So a recovery loses nothing the chain held, unless more than max_dirty_keys
 // were written meanwhile (then the engine is cleared, as without carrying over). A Clear() while
-// it was down clears it and carries over what was written after the Clear().
+// it was down clears it, then carries over every key written while it was down (a key written
+// before the Clear() is held by no one and is erased; the keys are kept because a write that
+// started before the Clear() may land after it).
 //
 // Removals. If every engine reports removals, so does the chain (SetRemovalListener): the
 // serving engine's evictions and expirations, delivered after the chain's lock is released.
@@ -46,10 +48,14 @@
 // every promise of the contract, across a switch it keeps only "no stale read" and its
 // statistics. These add the counters of every engine that served; carrying over is not counted
 // (its lookups neither, even when it fails part way); the entries a fallback loses (the chain's
-// balance less the new engine's size, if positive) are counted as evictions. So with carry_over
-// Balance() == Size() holds across fallbacks and recoveries as long as no other handle writes to
-// the engines; without it, an engine that serves again may hold older entries the chain no
-// longer counts (Balance() < Size()).
+// balance less the new engine's size, if positive) are counted as evictions. An engine that
+// serves again may hold entries from before it was demoted (an engine demoted while it still
+// worked, or a server that kept its data): those the chain no longer counts are counted as
+// insertions when it recovers; without carrying over (or after max_dirty_keys), the entries
+// written while it was down and erased from it are counted as evictions. So Balance() == Size()
+// holds across fallbacks and recoveries as long as no other handle writes to the engines; with
+// carry_over nothing is counted lost at a recovery, so a carried-over entry that went missing
+// shows as Balance() > Size().
 //
 // Thread-safety: thread-safe if every engine is; calls run in parallel on the serving engine
 // (under a reader lock); a switch waits for the calls in flight. Cost: one reader lock and one
@@ -361,7 +367,9 @@ class FallbackCache final : public Cache<K, V> {
       }
       if (everything) {
         slot.clear_first = true;
-        slot.dirty.clear();
+        // A write in flight (marked, not yet run) may land after this Clear(): a carrying
+        // engine keeps its keys, or that write would be lost on recovery.
+        if (!carries) slot.dirty.clear();
         continue;
       }
       if (!deadline.has_value()) deadline = DeadlineOf(ttl);
@@ -494,13 +502,27 @@ class FallbackCache final : public Cache<K, V> {
   // The lookups carrying over made are taken out of its counters whether or not it succeeds.
   bool Recover(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Slot& old = slots_[serving_];
+    const bool carries = fallback_.carry_over && !slots_[i].overflowed;
     const CacheStats before = old.cache->Stats();
     const bool reconciled = Reconcile(i, fallback_.carry_over ? &old : nullptr);
     const CacheStats carrying = old.cache->Stats() - before;
     old.base.hits += carrying.hits;
     old.base.misses += carrying.misses;
-    if (reconciled) retired_stats_ += StatsSince(old);
-    return reconciled;
+    if (!reconciled) return false;
+    retired_stats_ += StatsSince(old);
+    CountFound(i, /*count_lost=*/!carries);
+    return true;
+  }
+
+  // Slot `i` serves again: entries it kept from before it was demoted are counted as insertions
+  // and, with `count_lost`, the entries reconciling erased from it as evictions, so the chain's
+  // balance is its size.
+  void CountFound(size_t i, bool count_lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto size = slots_[i].cache->Size();
+    if (!size.ok()) return;
+    const int64_t found = static_cast<int64_t>(*size) - retired_stats_.Balance();
+    if (found > 0) retired_stats_.insertions += static_cast<uint64_t>(found);
+    if (found < 0 && count_lost) retired_stats_.evictions += static_cast<uint64_t>(-found);
   }
 
   bool Healthy(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

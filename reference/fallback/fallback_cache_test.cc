@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "reference/fallback/testing/fallback_factories.h"
 #include "reference/forwarding_cache.h"
 #include "reference/memory/memory_cache.h"
+#include "reference/mutex.h"
 #include "reference/redis/testing/redis_server.h"
 
 namespace cachelab {
@@ -439,7 +439,7 @@ TEST_F(FallbackTest, WithoutCarryOverWhatWasWrittenWhileDownIsCountedLostOnRecov
 // An unbounded memory engine whose Insert of `held_key` stops once it has started, until released.
 class HoldingCache final : public ForwardingCache<std::string, std::string> {
  public:
-  HoldingCache(std::string held_key, absl::Notification& entered, absl::Notification& release)
+  HoldingCache(std::string held_key, Notification& entered, Notification& release)
       : ForwardingCache(*NewMemoryCache<std::string, std::string>(MemoryEngine::kUnbounded, {})),
         held_key_(std::move(held_key)),
         entered_(entered),
@@ -454,8 +454,8 @@ class HoldingCache final : public ForwardingCache<std::string, std::string> {
 
  private:
   const std::string held_key_;
-  absl::Notification& entered_;
-  absl::Notification& release_;
+  Notification& entered_;
+  Notification& release_;
 };
 
 // A write that started before a Clear() while the preferred engine was down, and lands after
@@ -463,7 +463,7 @@ class HoldingCache final : public ForwardingCache<std::string, std::string> {
 TEST_F(FallbackTest, CarryOverKeepsAWriteThatLandsAfterAConcurrentClear) {
   fallback_.carry_over = true;
   std::atomic<int> inserts_left{0};  // the first insert fails: the chain falls back
-  absl::Notification entered, release;
+  Notification entered, release;
   auto opened = Chain::Open(
       {TestEngine("faulty", [&] { return std::make_unique<FaultyCache>(inserts_left); }),
        TestEngine("holding",

@@ -33,25 +33,24 @@ constexpr int kInitialBackoff = 64;
 constexpr int kMaxBackoff = 1024;
 constexpr int kSpinPauses = 8192;
 
-// Spins for the lock at `state`; true if it took it.
-bool Spin(std::atomic<int>& state, int taken_as) {
+}  // namespace
+
+bool Mutex::Spin(int taken_as) {
   int backoff = kInitialBackoff;
   for (int paused = 0; paused < kSpinPauses; paused += backoff) {
     for (int i = 0; i < backoff; ++i) Pause();
     backoff = std::min(2 * backoff, kMaxBackoff);
-    int seen = state.load(std::memory_order_relaxed);
-    if (seen == 0 && state.compare_exchange_weak(seen, taken_as, std::memory_order_acquire,
-                                                 std::memory_order_relaxed)) {
+    int seen = state_.load(std::memory_order_relaxed);
+    if (seen == kFree && state_.compare_exchange_weak(seen, taken_as, std::memory_order_acquire,
+                                                      std::memory_order_relaxed)) {
       return true;
     }
   }
   return false;
 }
 
-}  // namespace
-
 void Mutex::LockSlow() {
-  if (Spin(state_, kLocked)) return;
+  if (Spin(kLocked)) return;
   while (true) {
     // Mark that someone may sleep, so the holder's Unlock wakes one waiter. The lock taken this
     // way stays marked: its next Unlock makes one futex call that may find no one (the price of
@@ -59,7 +58,7 @@ void Mutex::LockSlow() {
     if (state_.exchange(kSleepers, std::memory_order_acquire) == kFree) return;
     Futex(&state_, FUTEX_WAIT, kSleepers);
     // Woken (or spuriously): spin again, keeping the mark, before sleeping again.
-    if (Spin(state_, kSleepers)) return;
+    if (Spin(kSleepers)) return;
   }
 }
 

@@ -64,7 +64,8 @@ class ABSL_LOCKABLE Mutex {
   static constexpr int kLocked = 1;
   static constexpr int kSleepers = 2;  // locked, and a waiter may be asleep on the futex
 
-  void LockSlow();  // spins with backoff, then sleeps (mutex.cc)
+  void LockSlow();          // spins with backoff, then sleeps (mutex.cc)
+  bool Spin(int taken_as);  // true if it took the lock, leaving `taken_as` in state_
   void WakeOne();
 
   std::atomic<int> state_{kFree};

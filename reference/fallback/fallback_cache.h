@@ -436,7 +436,8 @@ class FallbackCache final : public Cache<K, V> {
       if (next + 1 == slots_.size()) (void)Reconcile(next);  // memory: cannot fail
       Detach(serving_);
       serving_ = next;
-      CountLost(next);
+      // The entries only the failed engine held are gone.
+      Rebalance(next, /*count_found=*/false, /*count_lost=*/true);
       slots_[next].base = slots_[next].cache->Stats();
       Attach(next);
       ++generation_;
@@ -448,13 +449,15 @@ class FallbackCache final : public Cache<K, V> {
     return true;
   }
 
-  // Slot `next` starts serving after a fallback: the entries only the failed engine held are
-  // gone; counting them as evictions keeps the chain's balance its size.
-  void CountLost(size_t next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto size = slots_[next].cache->Size();
+  // Slot `i` starts serving: the difference between its size and the chain's balance is
+  // counted, entries it holds beyond the balance as insertions (with `count_found`) and entries
+  // missing from it as evictions (with `count_lost`), so the chain's balance is its size.
+  void Rebalance(size_t i, bool count_found, bool count_lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto size = slots_[i].cache->Size();
     if (!size.ok()) return;
-    const int64_t lost = retired_stats_.Balance() - static_cast<int64_t>(*size);
-    if (lost > 0) retired_stats_.evictions += static_cast<uint64_t>(lost);
+    const int64_t found = static_cast<int64_t>(*size) - retired_stats_.Balance();
+    if (found > 0 && count_found) retired_stats_.insertions += static_cast<uint64_t>(found);
+    if (found < 0 && count_lost) retired_stats_.evictions += static_cast<uint64_t>(-found);
   }
 
   // The engine's counters since it last started serving.
@@ -510,19 +513,10 @@ class FallbackCache final : public Cache<K, V> {
     old.base.misses += carrying.misses;
     if (!reconciled) return false;
     retired_stats_ += StatsSince(old);
-    CountFound(i, /*count_lost=*/!carries);
+    // Entries it kept from before it was demoted are found again; without carrying over, the
+    // entries reconciling erased from it are lost.
+    Rebalance(i, /*count_found=*/true, /*count_lost=*/!carries);
     return true;
-  }
-
-  // Slot `i` serves again: entries it kept from before it was demoted are counted as insertions
-  // and, with `count_lost`, the entries reconciling erased from it as evictions, so the chain's
-  // balance is its size.
-  void CountFound(size_t i, bool count_lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto size = slots_[i].cache->Size();
-    if (!size.ok()) return;
-    const int64_t found = static_cast<int64_t>(*size) - retired_stats_.Balance();
-    if (found > 0) retired_stats_.insertions += static_cast<uint64_t>(found);
-    if (found < 0 && count_lost) retired_stats_.evictions += static_cast<uint64_t>(-found);
   }
 
   bool Healthy(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -17,8 +17,17 @@ namespace {
 struct TestNode : ExpiryHook {
   explicit TestNode(int64_t seconds) : deadline(absl::UnixEpoch() + absl::Seconds(seconds)) {}
   absl::Time deadline;
-  bool Queued() const { return expiry_link.next != &expiry_link; }
+  bool Queued() const { return expiry_link.Linked(); }
 };
+
+// Soonest() names `order` one after the other as each is removed, then nothing.
+void ExpectSoonestInOrder(ExpiryIndex<TestNode>& index, std::vector<TestNode*> order) {
+  for (TestNode* node : order) {
+    ASSERT_EQ(index.Soonest(), node);
+    index.Remove(node);
+  }
+  EXPECT_EQ(index.Soonest(), nullptr);
+}
 
 TEST(ExpiryIndexTest, QueuesDeadlinesThatComeInOrder) {
   TestNode a(10), b(10), c(20);
@@ -33,10 +42,8 @@ TEST(ExpiryIndexTest, QueuesDeadlinesThatComeInOrder) {
   EXPECT_EQ(index.Soonest(), &a);
   index.Remove(&a);
   EXPECT_FALSE(a.Queued());
-  EXPECT_EQ(index.Soonest(), &b);
   index.Remove(&c);  // from the back
-  index.Remove(&b);
-  EXPECT_EQ(index.Soonest(), nullptr);
+  ExpectSoonestInOrder(index, {&b});
 }
 
 TEST(ExpiryIndexTest, KeepsAnEarlierDeadlineOutOfTheQueueAndStillNamesItFirst) {
@@ -48,13 +55,7 @@ TEST(ExpiryIndexTest, KeepsAnEarlierDeadlineOutOfTheQueueAndStillNamesItFirst) {
   EXPECT_TRUE(late.Queued());
   EXPECT_FALSE(early.Queued());
   EXPECT_FALSE(middle.Queued());
-  EXPECT_EQ(index.Soonest(), &early);
-  index.Remove(&early);
-  EXPECT_EQ(index.Soonest(), &middle);
-  index.Remove(&middle);
-  EXPECT_EQ(index.Soonest(), &late);
-  index.Remove(&late);
-  EXPECT_EQ(index.Soonest(), nullptr);
+  ExpectSoonestInOrder(index, {&early, &middle, &late});
 }
 
 TEST(ExpiryIndexTest, QueuesAfterALaterDeadlineLeavesTheBack) {

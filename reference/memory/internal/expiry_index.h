@@ -37,7 +37,7 @@ class ExpiryIndex {
 
   // Precondition: `node` is not in the index and its deadline is finite.
   void Add(Node* node) {
-    if (queue_.prev == &queue_ || OfLink(queue_.prev)->deadline <= node->deadline) {
+    if (!queue_.Linked() || OfLink(queue_.prev)->deadline <= node->deadline) {
       node->expiry_link.InsertBefore(&queue_);
     } else {
       rest_.insert({node->deadline, node});
@@ -47,7 +47,7 @@ class ExpiryIndex {
   // Precondition: `node` is in the index, with the deadline it was added with.
   void Remove(Node* node) {
     Link& link = node->expiry_link;
-    if (link.next != &link) {
+    if (link.Linked()) {
       link.Unlink();
       link.prev = link.next = &link;
     } else {
@@ -57,7 +57,7 @@ class ExpiryIndex {
 
   // The node with the soonest deadline (either of two with equal deadlines), or null if none.
   Node* Soonest() const {
-    Node* queued = queue_.next == &queue_ ? nullptr : OfLink(queue_.next);
+    Node* queued = queue_.Linked() ? OfLink(queue_.next) : nullptr;
     if (rest_.empty()) return queued;
     Node* other = rest_.begin()->second;
     return queued != nullptr && queued->deadline <= other->deadline ? queued : other;

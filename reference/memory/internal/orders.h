@@ -30,6 +30,8 @@ struct Link {
   Link* prev = this;
   Link* next = this;
 
+  // False for a lone link: a sentinel of an empty list, or a handle reset after unlinking.
+  bool Linked() const { return next != this; }
   void Unlink() {
     prev->next = next;
     next->prev = prev;
@@ -147,7 +149,7 @@ class LfuOrder {
     return it;
   }
   void ReleaseIfEmpty(typename std::list<Bucket>::iterator bucket) {
-    if (bucket->keys.next == &bucket->keys) buckets_.erase(bucket);
+    if (!bucket->keys.Linked()) buckets_.erase(bucket);
   }
   std::list<Bucket> buckets_;
 };

@@ -32,9 +32,9 @@
 // an entry with a deadline is erased instead if the engine has no per-entry TTL), or an erasure
 // if it holds none. So a recovery loses nothing the chain held, unless more than max_dirty_keys
 // were written meanwhile (then the engine is cleared, as without carrying over). A Clear() while
-// it was down clears it, then carries over every key written while it was down (a key written
-// before the Clear() is held by no one and is erased; the keys are kept because a write that
-// started before the Clear() may land after it).
+// it was down clears it and forgets the keys written before (held by no one now, so they do not
+// count towards max_dirty_keys); what is written after the Clear() is carried over, and so is a
+// write that started before the Clear() and landed after it (it marks its keys again).
 //
 // Removals. If every engine reports removals, so does the chain (SetRemovalListener): the
 // serving engine's evictions and expirations, delivered after the chain's lock is released.
@@ -60,7 +60,8 @@
 // Thread-safety: thread-safe if every engine is; calls run in parallel on the serving engine
 // (under a reader lock); a switch waits for the calls in flight. Cost: one reader lock and one
 // clock read per call over the serving engine's own cost; writes also add their key to the
-// dirty set of each engine that is not serving (one hash insert each, bounded by max_dirty_keys).
+// dirty set of each engine that is not serving (one hash insert each, bounded by max_dirty_keys)
+// and, while an engine will be carried over to, check once more after the write for a Clear().
 #ifndef CACHELAB_REFERENCE_FALLBACK_FALLBACK_CACHE_H_
 #define CACHELAB_REFERENCE_FALLBACK_FALLBACK_CACHE_H_
 
@@ -323,8 +324,10 @@ class FallbackCache final : public Cache<K, V> {
       absl::StatusOr<R> result = [&]() -> absl::StatusOr<R> {
         ReaderMutexLock lock(&mu_);
         generation = generation_;
-        MarkDirty(keys, everything, ttl);
-        return f(*slots_[serving_].cache);
+        const std::optional<Marked> marked = MarkDirty(keys, everything, ttl);
+        absl::StatusOr<R> written = f(*slots_[serving_].cache);
+        if (marked.has_value()) MarkAgainAfterAClear(keys, *marked);
+        return written;
       }();
       if (result.ok() || !IsEngineFailure(result.status())) return result;
       if (retries-- > 0) continue;
@@ -347,34 +350,64 @@ class FallbackCache final : public Cache<K, V> {
     return result.status();
   }
 
+  // What a write marked in the dirty sets of engines that will be carried over to.
+  struct Marked {
+    uint64_t clears;  // clears_ when it marked
+    absl::Time deadline;
+  };
+
   // Called under mu_ (shared): every engine but the serving one learns the keys written. Only
   // engines above the serving one (which may recover) keep track after a Clear() or need the
-  // deadline.
-  void MarkDirty(absl::Span<const K> keys, bool everything, std::optional<absl::Duration> ttl)
+  // deadline. Returns what it marked for such engines when they are carried over to.
+  std::optional<Marked> MarkDirty(absl::Span<const K> keys, bool everything,
+                                  std::optional<absl::Duration> ttl)
       ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    if (slots_.size() == 1 || (keys.empty() && !everything)) return;
+    if (slots_.size() == 1 || (keys.empty() && !everything)) return std::nullopt;
     MutexLock lock(&dirty_mu_);
+    if (everything) ++clears_;
     std::optional<absl::Time> deadline;
+    bool carried = false;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (i == serving_) continue;
       Slot& slot = slots_[i];
       const bool carries = fallback_.carry_over && i < serving_;
       if (slot.overflowed || (slot.clear_first && !carries)) continue;
-      if (slot.dirty.size() + keys.size() > fallback_.max_dirty_keys) {
-        slot.clear_first = slot.overflowed = true;
+      if (everything) {
+        slot.clear_first = true;
         slot.dirty.clear();
         continue;
       }
-      if (everything) {
-        slot.clear_first = true;
-        // A write in flight (marked, not yet run) may land after this Clear(): a carrying
-        // engine keeps its keys, or that write would be lost on recovery.
-        if (!carries) slot.dirty.clear();
-        continue;
-      }
       if (!deadline.has_value()) deadline = DeadlineOf(ttl);
-      for (const K& key : keys) slot.dirty.insert_or_assign(key, *deadline);
+      AddDirty(slot, keys, *deadline);
+      carried = carried || carries;
     }
+    if (!carried) return std::nullopt;
+    return Marked{clears_, *deadline};
+  }
+
+  // After a write: if a Clear() marked the engines since the write marked its keys, the write may
+  // have landed after that Clear() (which forgot the keys), so the keys are marked again in the
+  // engines that will be carried over to. A recovery waits for the write (it takes mu_
+  // exclusively), so it sees them.
+  void MarkAgainAfterAClear(absl::Span<const K> keys, const Marked& marked)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    MutexLock lock(&dirty_mu_);
+    if (clears_ == marked.clears) return;
+    for (size_t i = 0; fallback_.carry_over && i < serving_; ++i) {
+      if (!slots_[i].overflowed) AddDirty(slots_[i], keys, marked.deadline);
+    }
+  }
+
+  // Adds `keys` to `slot`'s dirty set; past max_dirty_keys the set is dropped, and the engine
+  // will be cleared before it serves again.
+  void AddDirty(Slot& slot, absl::Span<const K> keys, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(dirty_mu_) {
+    if (slot.dirty.size() + keys.size() > fallback_.max_dirty_keys) {
+      slot.clear_first = slot.overflowed = true;
+      slot.dirty.clear();
+      return;
+    }
+    for (const K& key : keys) slot.dirty.insert_or_assign(key, deadline);
   }
 
   absl::Time DeadlineOf(std::optional<absl::Duration> ttl) const {
@@ -607,6 +640,7 @@ class FallbackCache final : public Cache<K, V> {
   std::vector<Skip> skipped_ ABSL_GUARDED_BY(mu_);
   CacheStats retired_stats_ ABSL_GUARDED_BY(mu_);  // of engines that stopped serving
   Mutex dirty_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  uint64_t clears_ ABSL_GUARDED_BY(dirty_mu_) = 0;  // Clear() calls marked in the dirty sets
   Mutex probe_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::atomic<int64_t> next_probe_{kNever};
   std::atomic<uint64_t> switches_{0};

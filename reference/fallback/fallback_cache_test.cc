@@ -484,6 +484,26 @@ TEST_F(FallbackTest, CarryOverKeepsAWriteThatLandsAfterAConcurrentClear) {
   EXPECT_EQ(chain.Stats().Balance(), static_cast<int64_t>(chain.Size().value_or(99)));
 }
 
+// Keys written before a Clear() while the engine was down are held by no one after it: they do
+// not count towards max_dirty_keys, so what is written after the Clear() is still carried over.
+TEST_F(FallbackTest, KeysWrittenBeforeAClearWhileDownDoNotCountTowardsMaxDirtyKeys) {
+  fallback_.carry_over = true;
+  fallback_.max_dirty_keys = 3;
+  std::atomic<int> inserts_left{0};  // the first insert fails: the chain falls back
+  auto chain = OpenFaulty(inserts_left, options_, fallback_);
+  for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(chain->Insert(key, "before").ok());
+  ASSERT_EQ(chain->Serving(), "memory");
+  ASSERT_TRUE(chain->Clear().ok());
+  for (const char* key : {"d", "e", "f"}) ASSERT_TRUE(chain->Insert(key, "after").ok());
+  inserts_left = 100;
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*chain, "d"), "after") << "what was written after the Clear() was not carried over";
+  ASSERT_EQ(chain->Serving(), "faulty");
+  EXPECT_EQ(Get(*chain, "a"), std::nullopt);
+  EXPECT_EQ(chain->Size().value_or(99), 3u);
+  EXPECT_EQ(chain->Stats().Balance(), 3);
+}
+
 TEST_F(FallbackTest, StatisticsAddUpAcrossASwitch) {
   auto server = StartRedis();
   auto chain = Open(server->port());

@@ -370,7 +370,7 @@ class FallbackCache final : public Cache<K, V> {
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (i == serving_) continue;
       Slot& slot = slots_[i];
-      const bool carries = fallback_.carry_over && i < serving_;
+      const bool carries = CarriedOverTo(i);
       if (slot.overflowed || (slot.clear_first && !carries)) continue;
       if (everything) {
         slot.clear_first = true;
@@ -393,9 +393,14 @@ class FallbackCache final : public Cache<K, V> {
       ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     MutexLock lock(&dirty_mu_);
     if (clears_ == marked.clears) return;
-    for (size_t i = 0; fallback_.carry_over && i < serving_; ++i) {
-      if (!slots_[i].overflowed) AddDirty(slots_[i], keys, marked.deadline);
+    for (size_t i = 0; i < serving_; ++i) {
+      if (CarriedOverTo(i) && !slots_[i].overflowed) AddDirty(slots_[i], keys, marked.deadline);
     }
+  }
+
+  // Whether slot `i` would be given the serving engine's entries if it recovered now.
+  bool CarriedOverTo(size_t i) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return fallback_.carry_over && i < serving_;
   }
 
   // Adds `keys` to `slot`'s dirty set; past max_dirty_keys the set is dropped, and the engine
